@@ -1,0 +1,48 @@
+import type { ConflictPolicy, DeletePolicy, Direction } from '../core/types.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A validated config.ini (see shared/contract.md). Paths are absolute (resolved against the config file's folder). */
+export interface Config {
+  /** Absolute path of the config file this came from (for messages). */
+  file: string;
+  bucket: {
+    name: string;
+    /** Download base URL, no trailing slash, e.g. `http://cdn.example.com`. */
+    domain: string;
+    private: boolean;
+    /** Only keys under this prefix ('' = whole bucket). Local paths are relative to it. */
+    prefix: string;
+  };
+  local: {
+    root: string;
+  };
+  journal: {
+    /** `<root>/.qjournal/journal.db` unless `[journal] path` is set. */
+    path: string;
+  };
+  sync: {
+    direction: Direction;
+    deletes: DeletePolicy;
+    conflict: ConflictPolicy;
+    concurrency: number;
+    exclude: string[];
+    /** Fraction of journal rows a single run may delete (0..1), default 0.5. */
+    maxDelete: number;
+    /** Bytes per second, up and down; 0 = unlimited. */
+    bwlimit: number;
+  };
+  log: {
+    level: LogLevel;
+    file: string | null;
+  };
+  /** Overrides for private deployments and the emulator; null = the bucket's production region. */
+  endpoints: { rs: string; rsf: string; up: string; api: string; uc: string } | null;
+  /** Qiniu region id used when no endpoints are given (`[bucket] region`, default z0). */
+  region: string;
+}
+
+export interface Credentials {
+  accessKey: string;
+  secretKey: string;
+}

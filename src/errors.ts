@@ -1,0 +1,79 @@
+/**
+ * Typed errors. Engine code throws these; exactly one place (src/cli/run-command.ts) turns them into exit codes.
+ * Messages never contain credentials.
+ */
+
+export interface ConfigProblem {
+  file: string;
+  section: string;
+  key: string;
+  message: string;
+}
+
+/** config.ini is missing or invalid. Carries every problem found, not just the first. */
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map((p) => `${p.file}: [${p.section}] ${p.key}: ${p.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export type RemoteErrorKind =
+  | 'auth' // 401/403: wrong keys or token
+  | 'network' // connection refused/reset, DNS, timeout
+  | 'not-found' // 404 / 612
+  | 'exists' // 614
+  | 'no-bucket' // 631
+  | 'server' // 5xx / 599
+  | 'integrity' // downloaded bytes do not match the listed hash/size
+  | 'protocol'; // anything else unexpected
+
+/** A failed call to Kodo, with what was attempted and how often. */
+export class RemoteError extends Error {
+  constructor(
+    readonly kind: RemoteErrorKind,
+    readonly operation: string,
+    message: string,
+    readonly status?: number,
+    readonly attempts = 1,
+  ) {
+    super(`${operation}: ${message}${status !== undefined ? ` (HTTP ${status})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`);
+    this.name = 'RemoteError';
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'network' || this.kind === 'server' || this.kind === 'integrity';
+  }
+}
+
+/** The run would delete too much (or the listing came back empty against a full journal): nothing was applied. */
+export class SafetyAbortError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SafetyAbortError';
+  }
+}
+
+/** Another run holds the journal lock. */
+export class LockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockedError';
+  }
+}
+
+/** restore <key>: the key exists neither locally, nor remotely, nor in the trash. */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** Bad command-line usage. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

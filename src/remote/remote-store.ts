@@ -1,0 +1,28 @@
+import type { Readable } from 'node:stream';
+import type { RemoteObject } from '../core/types.js';
+
+/** The narrow view of Kodo the sync engine needs. Every method checks the HTTP status and throws RemoteError. */
+export interface RemoteStore {
+  /** Fails with RemoteError('auth' | 'network' | 'no-bucket') when the bucket cannot be read with these keys. */
+  checkAccess(): Promise<void>;
+  /** Every object under `prefix`, paged by marker until the marker is empty. */
+  list(prefix: string): AsyncIterable<RemoteObject>;
+  /** null when the key does not exist. */
+  stat(key: string): Promise<RemoteObject | null>;
+  /** The (signed, for private buckets) download URL of `key`, with the key percent-encoded by us. */
+  downloadUrl(key: string): string;
+  /** GET the object, optionally from byte `start` (Range). */
+  openDownload(key: string, start?: number): Promise<{ body: Readable; status: number; length: number }>;
+  /**
+   * Upload a local file. `expectRemoteHash === null`: insert-only (RemoteError 'exists' when the key holds other
+   * bytes). Otherwise overwrite.
+   */
+  upload(
+    localPath: string,
+    key: string,
+    opts: { insertOnly: boolean; onProgress?: (sentBytes: number, totalBytes: number) => void },
+  ): Promise<RemoteObject>;
+  /** Server-side moves; throws on the first failure after reporting which ones succeeded. */
+  move(fromKey: string, toKey: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
