@@ -33,12 +33,16 @@ export class RemoteError extends Error {
   constructor(
     readonly kind: RemoteErrorKind,
     readonly operation: string,
-    message: string,
+    readonly detail: string,
     readonly status?: number,
     readonly attempts = 1,
   ) {
-    super(`${operation}: ${message}${status !== undefined ? ` (HTTP ${status})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`);
+    super(`${operation}: ${detail}${status !== undefined ? ` (HTTP ${status})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`);
     this.name = 'RemoteError';
+  }
+
+  withAttempts(attempts: number): RemoteError {
+    return new RemoteError(this.kind, this.operation, this.detail, this.status, attempts);
   }
 
   get retryable(): boolean {

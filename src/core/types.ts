@@ -78,8 +78,8 @@ export type Action =
   | { kind: 'record'; key: string; path: string; reason: SyncState; remote: RemoteObject; local: LocalFile }
   /** A local rename: server-side move `fromKey` → `key`, no upload. */
   | { kind: 'move-remote'; fromKey: string; key: string; path: string; reason: SyncState; local: LocalFile; remote: RemoteObject }
-  /** A remote rename: local rename `fromPath` → `path`, no download. */
-  | { kind: 'move-local'; key: string; fromPath: string; path: string; reason: SyncState; remote: RemoteObject }
+  /** A remote rename (`fromKey` → `key`): local rename `fromPath` → `path`, no download. */
+  | { kind: 'move-local'; fromKey: string; key: string; fromPath: string; path: string; reason: SyncState; remote: RemoteObject }
   /** deletes = mirror: delete the remote key (the journal row goes too). */
   | { kind: 'delete-remote'; key: string; path: string; reason: SyncState; remote: RemoteObject }
   /** deletes = mirror: move the local file to `.qjournal/trash/` (the journal row goes too). */

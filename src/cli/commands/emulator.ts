@@ -1,0 +1,37 @@
+import { configSnippet, startEmulator } from '../../emulator/index.js';
+import { UsageError } from '../../errors.js';
+import type { ExitCode } from '../exit-codes.js';
+
+export async function emulatorCommand(flags: {
+  port: string;
+  data?: string;
+  bucket: string;
+  private?: boolean;
+  accessKey?: string;
+  secretKey?: string;
+}): Promise<ExitCode> {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+  if (Boolean(flags.accessKey) !== Boolean(flags.secretKey)) throw new UsageError('give both --access-key and --secret-key, or neither');
+  const emu = await startEmulator({
+    port,
+    dataDir: flags.data,
+    bucket: flags.bucket,
+    private: Boolean(flags.private),
+    accessKey: flags.accessKey,
+    secretKey: flags.secretKey,
+  });
+  process.stdout.write(
+    `Kodo emulator listening on ${emu.url} (bucket "${emu.bucket}"${flags.private ? ', private' : ''}${flags.data ? `, data in ${flags.data}` : ', in memory'})\n` +
+      `Credentials: QINIU_ACCESS_KEY=${emu.accessKey} QINIU_SECRET_KEY=${emu.secretKey}\n\n` +
+      `config.ini snippet:\n${configSnippet(emu)}\n` +
+      'Press Ctrl+C to stop.\n',
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await emu.close();
+  return 0;
+}

@@ -1,0 +1,33 @@
+import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
+import { UsageError } from '../../errors.js';
+import { openJournal } from '../../journal/open-journal.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { humanBytes } from '../progress.js';
+
+/** Run history straight from the journal (read-only; needs no credentials). */
+export async function logCommand(flags: { config?: string; limit: string; json?: boolean }): Promise<ExitCode> {
+  const limit = Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+  const { config } = await loadConfig(resolveConfigPath(flags.config, process.env));
+  const journal = await openJournal(config.journal.path, { readonly: true });
+  try {
+    const runs = await journal.listRuns(limit);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ runs })}\n`);
+      return EXIT.ok;
+    }
+    if (runs.length === 0) process.stdout.write('No runs yet.\n');
+    for (const r of runs) {
+      const when = new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19);
+      const took = r.finishedAt ? `${((r.finishedAt - r.startedAt) / 1000).toFixed(1)}s` : 'unfinished';
+      process.stdout.write(
+        `#${r.id} ${when} ${r.command} ${r.direction} ${r.outcome} (${took}): ${r.downloaded} down (${humanBytes(r.bytesDown)}), ` +
+          `${r.uploaded} up (${humanBytes(r.bytesUp)}), ${r.moved} moved, ${r.deleted} deleted, ${r.conflicts} conflicts, ${r.failed} failed` +
+          `${r.message ? ` — ${r.message}` : ''}\n`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    await journal.close();
+  }
+}

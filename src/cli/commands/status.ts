@@ -1,0 +1,21 @@
+import { computeStatus } from '../../sync/run-sync.js';
+import { openContext } from '../context.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { planToJson, renderPlan } from '../render-plan.js';
+
+export async function statusCommand(flags: { config?: string; json?: boolean }): Promise<ExitCode> {
+  const ctx = await openContext({ config: flags.config, json: flags.json });
+  try {
+    const { plan, lastRun } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger });
+    if (flags.json) {
+      process.stdout.write(
+        `${JSON.stringify({ bucket: ctx.config.bucket.name, root: ctx.config.local.root, lastRun, ...planToJson(plan, ctx.config) })}\n`,
+      );
+    } else {
+      process.stdout.write(renderPlan(plan, { onlyActions: false, color: Boolean(process.stdout.isTTY), lastRun }));
+    }
+    return EXIT.ok;
+  } finally {
+    await ctx.close();
+  }
+}

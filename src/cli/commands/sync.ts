@@ -1,0 +1,48 @@
+import type { Direction } from '../../core/types.js';
+import { UsageError } from '../../errors.js';
+import { runSync } from '../../sync/run-sync.js';
+import { openContext } from '../context.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { createProgress } from '../progress.js';
+import { renderPlan, planToJson } from '../render-plan.js';
+
+export interface SyncFlags {
+  config?: string;
+  dryRun?: boolean;
+  direction?: string;
+  json?: boolean;
+}
+
+export async function syncCommand(flags: SyncFlags): Promise<ExitCode> {
+  const direction = parseDirection(flags.direction);
+  const ctx = await openContext({ config: flags.config, json: flags.json });
+  try {
+    const progress = flags.dryRun || flags.json ? null : createProgress(process.stderr);
+    const outcome = await runSync({
+      config: ctx.config,
+      remote: ctx.remote,
+      logger: ctx.logger,
+      dryRun: Boolean(flags.dryRun),
+      direction,
+      onEvent: progress?.onEvent,
+    }).finally(() => progress?.stop());
+    if (flags.json) {
+      process.stdout.write(
+        `${JSON.stringify({ dryRun: outcome.dryRun, outcome: outcome.outcome, transferred: outcome.counts, ...planToJson(outcome.plan, ctx.config) })}\n`,
+      );
+    } else if (outcome.dryRun) {
+      process.stdout.write(renderPlan(outcome.plan, { onlyActions: true, color: Boolean(process.stdout.isTTY) }));
+    }
+    if (outcome.counts.failed > 0) return EXIT.partial;
+    if (outcome.unresolvedConflicts > 0) return EXIT.conflicts;
+    return EXIT.ok;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export function parseDirection(value: string | undefined): Direction | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'down' || value === 'up' || value === 'both') return value;
+  throw new UsageError(`--direction must be down, up or both (got ${JSON.stringify(value)})`);
+}

@@ -1,0 +1,39 @@
+import type { Config, Credentials } from '../config/config.js';
+import { resolveCredentials } from '../config/credentials.js';
+import { loadConfig, resolveConfigPath } from '../config/load-config.js';
+import { createLogger } from '../log/create-logger.js';
+import type { Logger } from '../log/logger.js';
+import { QiniuStore } from '../remote/qiniu-store.js';
+
+export interface CommandContext {
+  config: Config;
+  credentials: Credentials;
+  logger: Logger;
+  remote: QiniuStore;
+  close(): Promise<void>;
+}
+
+/** Config → credentials → logger → remote, in that order, so a bad config fails (exit 3) before anything else. */
+export async function openContext(opts: { config?: string; json?: boolean; quiet?: boolean }): Promise<CommandContext> {
+  const { config, warnings } = await loadConfig(resolveConfigPath(opts.config, process.env));
+  const credentials = await resolveCredentials({ env: process.env, isTTY: Boolean(process.stdin.isTTY) });
+  const logger = createLogger({
+    level: config.log.level,
+    // With --json, stdout carries only JSON; log lines still go to stderr.
+    console: opts.quiet ? null : process.stderr,
+    file: config.log.file,
+    secrets: [credentials.secretKey],
+  });
+  for (const warning of warnings) logger.warn(warning);
+  const remote = new QiniuStore(config.bucket, config.endpoints, config.region, credentials);
+  return {
+    config,
+    credentials,
+    logger,
+    remote,
+    async close() {
+      remote.close();
+      await logger.close();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../errors.js';
+import { emulatorCommand } from './commands/emulator.js';
+import { initCommand } from './commands/init.js';
+import { keysClearCommand, keysSetCommand } from './commands/keys.js';
+import { logCommand } from './commands/log.js';
+import { restoreCommand } from './commands/restore.js';
+import { scheduleCommand } from './commands/schedule.js';
+import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
+import { EXIT } from './exit-codes.js';
+import { runCommand } from './run-command.js';
+
+const CONFIG_HELP = 'config file (default: $QJOURNAL_CONFIG, else ./config.ini)';
+
+export function buildProgram(): Command {
+  const program = new Command('qjournal')
+    .description('Incremental, journaled backup and two-way sync between a Qiniu Kodo bucket and a local folder')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('sync')
+    .description('transfer what changed (download, and upload with direction up/both)')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-n, --dry-run', 'print the plan and change nothing')
+    .option('--direction <dir>', 'down | up | both (overrides [sync] direction)')
+    .option('--json', 'print the result as JSON on stdout')
+    .action((flags) => runCommand(() => syncCommand(flags)));
+
+  program
+    .command('status')
+    .description('show what drifted since the last sync (read-only)')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--json', 'machine-readable output')
+    .action((flags) => runCommand(() => statusCommand(flags)));
+
+  program
+    .command('restore <key>')
+    .description('put a file back where it is missing (download if missing locally, upload if missing remotely)')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--to <path>', 'write the object to this path instead')
+    .action((key, flags) => runCommand(() => restoreCommand(key, flags)));
+
+  program
+    .command('emulator')
+    .description('run a local Kodo emulator (try qjournal without a Qiniu account)')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '9000')
+    .option('--data <dir>', 'keep the bucket in this folder so it survives a restart')
+    .option('--bucket <name>', 'bucket name', 'demo')
+    .option('--private', 'require signed download URLs')
+    .option('--access-key <ak>', 'access key the emulator accepts')
+    .option('--secret-key <sk>', 'secret key the emulator accepts')
+    .action((flags) => runCommand(() => emulatorCommand(flags)));
+
+  program
+    .command('init')
+    .description('write a commented config.ini')
+    .option('-c, --config <file>', 'where to write it', 'config.ini')
+    .option('--bucket <name>', 'bucket name')
+    .option('--domain <url>', 'download domain')
+    .option('--root <dir>', 'local backup folder')
+    .option('--force', 'overwrite an existing file')
+    .action((flags) => runCommand(() => initCommand(flags)));
+
+  const keys = program.command('keys').description('manage the encrypted credentials file');
+  keys
+    .command('set')
+    .description('store access and secret key encrypted (passphrase from $QJOURNAL_PASSPHRASE or a prompt)')
+    .action(() => runCommand(() => keysSetCommand()));
+  keys
+    .command('clear')
+    .description('delete the stored credentials')
+    .action(() => runCommand(() => keysClearCommand()));
+
+  program
+    .command('log')
+    .description('show the run history from the journal')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-n, --limit <n>', 'how many runs', '20')
+    .option('--json', 'machine-readable output')
+    .action((flags) => runCommand(() => logCommand(flags)));
+
+  program
+    .command('schedule')
+    .description('print (or --install) a weekly unattended sync as a crontab line or a systemd user timer')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--when <time>', 'weekday and time, e.g. "Sun 03:00"', 'Sun 03:00')
+    .option('--systemd', 'a systemd user service + timer instead of a crontab line')
+    .option('--install', 'install it (crontab, or ~/.config/systemd/user + systemctl --user enable)')
+    .action((flags) => runCommand(() => scheduleCommand(flags)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every other parse problem is a usage error.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    await runCommand(async () => {
+      throw err instanceof Error ? err : new UsageError(String(err));
+    });
+  }
+}

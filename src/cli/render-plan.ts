@@ -1,0 +1,72 @@
+import { Chalk } from 'chalk';
+import type { Config } from '../config/config.js';
+import { SYNC_STATES, type Action, type Plan, type SyncState } from '../core/types.js';
+import type { RunRecord } from '../journal/journal.js';
+
+/** `status --json` body (shared/contract.md): counts of every state; items for everything not in sync. */
+export function planToJson(plan: Plan, _config: Config) {
+  return {
+    counts: countStates(plan),
+    items: plan.items
+      .filter((i) => i.state !== 'in-sync')
+      .map((i) => ({ key: i.key, path: i.path, state: i.state, action: i.action?.kind ?? null, ...(i.note ? { note: i.note } : {}) })),
+  };
+}
+
+export function countStates(plan: Plan): Record<SyncState, number> {
+  const counts = Object.fromEntries(SYNC_STATES.map((s) => [s, 0])) as Record<SyncState, number>;
+  for (const item of plan.items) counts[item.state]++;
+  return counts;
+}
+
+const STATE_COLOR: Record<SyncState, 'green' | 'cyan' | 'yellow' | 'red' | 'magenta' | 'gray'> = {
+  'in-sync': 'green',
+  'new-remote': 'cyan',
+  'new-local': 'cyan',
+  'remote-modified': 'yellow',
+  'local-modified': 'yellow',
+  conflict: 'red',
+  'remote-deleted': 'magenta',
+  'local-deleted': 'magenta',
+  'renamed-remote': 'cyan',
+  'renamed-local': 'cyan',
+  unmappable: 'red',
+};
+
+/** Human view of a plan: one line per item that is not in sync, then the counts. */
+export function renderPlan(plan: Plan, opts: { onlyActions: boolean; color: boolean; lastRun?: RunRecord | null }): string {
+  const chalk = new Chalk({ level: opts.color ? 1 : 0 });
+  const lines: string[] = [];
+  if (opts.lastRun !== undefined) {
+    lines.push(
+      opts.lastRun
+        ? `Last run: #${opts.lastRun.id} ${new Date(opts.lastRun.startedAt).toISOString()} ${opts.lastRun.outcome}`
+        : 'Last run: never',
+    );
+  }
+  for (const item of plan.items) {
+    if (item.state === 'in-sync') continue;
+    if (opts.onlyActions && !item.action) continue;
+    const state = chalk[STATE_COLOR[item.state]](item.state.padEnd(15));
+    const what = item.action ? describeAction(item.action) : 'no action';
+    const name = item.path ?? JSON.stringify(item.key);
+    lines.push(`${state} ${name}  ${chalk.gray(`→ ${what}${item.note ? ` (${item.note})` : ''}`)}`);
+  }
+  const counts = countStates(plan);
+  const summary = SYNC_STATES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+  lines.push(summary.length ? summary.join(', ') : 'nothing to do: bucket and folder are empty');
+  return `${lines.join('\n')}\n`;
+}
+
+export function describeAction(action: Action): string {
+  switch (action.kind) {
+    case 'move-remote':
+      return `move ${action.fromKey} → ${action.key} on the server`;
+    case 'move-local':
+      return `rename ${action.fromPath} → ${action.path}`;
+    case 'keep-both':
+      return `keep both (local copy → ${action.conflictPath})`;
+    default:
+      return action.kind;
+  }
+}

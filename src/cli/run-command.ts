@@ -1,0 +1,34 @@
+import { ConfigError, LockedError, NotFoundError, RemoteError, SafetyAbortError, UsageError } from '../errors.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+
+/** The exit code for an error that escaped a command. Engine errors during actions are counted, not thrown. */
+export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof ConfigError) return EXIT.config;
+  // A remote failure that escapes a command happened before any action (access check, listing).
+  if (err instanceof RemoteError) return EXIT.remoteUnreachable;
+  if (err instanceof SafetyAbortError) return EXIT.safetyAbort;
+  if (err instanceof NotFoundError) return EXIT.notFound;
+  // Another run holds the journal: refusing to run is a safety abort with nothing applied.
+  if (err instanceof LockedError) return EXIT.safetyAbort;
+  return EXIT.internal;
+}
+
+/**
+ * The one place where errors become exit codes. Commands return their own code for partial outcomes
+ * (5 partial, 7 conflicts); anything thrown is mapped by exitCodeFor and printed without a stack trace
+ * unless it is an internal error.
+ */
+export async function runCommand(fn: () => Promise<ExitCode | void>, stderr: NodeJS.WritableStream = process.stderr): Promise<void> {
+  try {
+    process.exitCode = (await fn()) ?? EXIT.ok;
+  } catch (err) {
+    const code = exitCodeFor(err);
+    const message = err instanceof Error ? err.message : String(err);
+    stderr.write(`qjournal: ${message}\n`);
+    if (code === EXIT.internal && err instanceof Error && err.stack && process.env.QJOURNAL_DEBUG) {
+      stderr.write(`${err.stack}\n`);
+    }
+    process.exitCode = code;
+  }
+}

@@ -1,0 +1,37 @@
+import path from 'node:path';
+
+/** The tool's own folder inside the backup root. Keys never map here (see core/keys.ts). */
+export const STATE_DIR = '.qjournal';
+
+export interface RootPaths {
+  root: string;
+  stateDir: string;
+  tmpDir: string;
+  trashDir: string;
+  lockFile: string;
+}
+
+export function rootPaths(root: string): RootPaths {
+  const abs = path.resolve(root);
+  const stateDir = path.join(abs, STATE_DIR);
+  return {
+    root: abs,
+    stateDir,
+    tmpDir: path.join(stateDir, 'tmp'),
+    trashDir: path.join(stateDir, 'trash'),
+    lockFile: path.join(stateDir, 'lock'),
+  };
+}
+
+/**
+ * Absolute path of a relative `/`-separated path, refusing anything that resolves outside `root`.
+ * Mapped paths from core/keys.ts never contain `..`, but this is the last line of defence before the disk.
+ */
+export function resolveInside(root: string, relPath: string): string {
+  const abs = path.resolve(root, ...relPath.split('/'));
+  const rel = path.relative(root, abs);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new Error(`refusing path outside the backup root: ${JSON.stringify(relPath)}`);
+  }
+  return abs;
+}

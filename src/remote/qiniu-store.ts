@@ -1,0 +1,262 @@
+import http from 'node:http';
+import https from 'node:https';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import qiniu from 'qiniu';
+import type { Config, Credentials } from '../config/config.js';
+import type { RemoteObject } from '../core/types.js';
+import { RemoteError } from '../errors.js';
+import { remoteErrorFromStatus, remoteErrorFromThrown } from './classify.js';
+import { createPacer, type Pacer } from './bandwidth.js';
+import { encodeKeyForUrl } from './download-url.js';
+import { multipartUpload, type UploadSessionStore } from './multipart-upload.js';
+import type { RemoteStore } from './remote-store.js';
+
+export interface QiniuStoreOptions {
+  /** Journal-backed multipart sessions, so an interrupted big upload resumes on the next run. */
+  sessions?: UploadSessionStore;
+  /** Parts of one big file in flight at once. */
+  partConcurrency?: number;
+  /** `[sync] bwlimit`: bytes per second, applied to uploads and to downloads separately. */
+  bwlimit?: number;
+}
+
+/** Files up to this size go up in one form upload; larger ones as v2 multipart with 4 MiB parts. */
+export const FORM_UPLOAD_LIMIT = 8 << 20;
+/** Our own timeout for management calls (the SDK's default is 5 s, too short for big batches). */
+const MANAGEMENT_TIMEOUT_MS = 60_000;
+const DOWNLOAD_IDLE_TIMEOUT_MS = 60_000;
+const TOKEN_LIFETIME_S = 7 * 24 * 3600;
+const LIST_PAGE = 1000;
+
+type SdkResponse = { data: any; resp: { statusCode: number } };
+
+/** A RemoteStore on the official `qiniu` SDK. Every response's status code is checked: the SDK resolves on errors. */
+export class QiniuStore implements RemoteStore {
+  private readonly mac: qiniu.auth.digest.Mac;
+  private readonly bucketManager: qiniu.rs.BucketManager;
+  private readonly formUploader: qiniu.form_up.FormUploader;
+  private readonly agent: http.Agent;
+  private readonly upAgent: http.Agent;
+  private readonly upBase: string;
+  private readonly paceDown: Pacer | undefined;
+  private readonly paceUp: Pacer | undefined;
+
+  constructor(
+    private readonly bucket: Config['bucket'],
+    endpoints: Config['endpoints'],
+    region: string,
+    credentials: Credentials,
+    private readonly options: QiniuStoreOptions = {},
+  ) {
+    this.mac = new qiniu.auth.digest.Mac(credentials.accessKey, credentials.secretKey);
+    const sdkConfig = sdkConfigFor(endpoints, region);
+    this.bucketManager = new qiniu.rs.BucketManager(this.mac, sdkConfig);
+    (this.bucketManager as unknown as { _httpClient: { timeout: number } })._httpClient.timeout = MANAGEMENT_TIMEOUT_MS;
+    this.formUploader = new qiniu.form_up.FormUploader(sdkConfig);
+    this.upBase = upBaseUrl(endpoints, region);
+    const agentFor = (url: string) =>
+      url.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.agent = agentFor(bucket.domain);
+    this.upAgent = agentFor(this.upBase);
+    this.paceDown = createPacer(options.bwlimit ?? 0);
+    this.paceUp = createPacer(options.bwlimit ?? 0);
+  }
+
+  async checkAccess(): Promise<void> {
+    const res = await this.call('list', () => this.bucketManager.listPrefix(this.bucket.name, { limit: 1, prefix: this.bucket.prefix }));
+    this.expectOk('list', res);
+  }
+
+  async *list(prefix: string): AsyncIterable<RemoteObject> {
+    let marker = '';
+    do {
+      const res = await this.call('list', () =>
+        this.bucketManager.listPrefix(this.bucket.name, { prefix, marker, limit: LIST_PAGE }),
+      );
+      this.expectOk('list', res);
+      for (const item of res.data?.items ?? []) yield toRemoteObject(item);
+      marker = res.data?.marker ?? '';
+    } while (marker);
+  }
+
+  async stat(key: string): Promise<RemoteObject | null> {
+    const res = await this.call(`stat ${key}`, () => this.bucketManager.stat(this.bucket.name, key));
+    if (res.resp.statusCode === 612) return null;
+    this.expectOk(`stat ${key}`, res);
+    return toRemoteObject({ ...res.data, key });
+  }
+
+  downloadUrl(key: string): string {
+    const base = `${this.bucket.domain}/${encodeKeyForUrl(key)}`;
+    if (!this.bucket.private) return base;
+    const deadline = Math.floor(Date.now() / 1000) + 3600;
+    const url = `${base}?e=${deadline}`;
+    const sign = qiniu.util.hmacSha1(url, this.mac.secretKey);
+    return `${url}&token=${this.mac.accessKey}:${qiniu.util.base64ToUrlSafe(sign)}`;
+  }
+
+  openDownload(key: string, start?: number): Promise<{ body: Readable; status: number; length: number }> {
+    const url = new URL(this.downloadUrl(key));
+    const operation = `download ${key}`;
+    // node:http sends the path exactly as given: WHATWG URL handling would drop `.`/`..` segments of odd keys.
+    const rawPath = this.downloadUrl(key).slice(url.origin.length);
+    const client = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = client.request(
+        {
+          host: url.hostname,
+          port: url.port || undefined,
+          path: rawPath,
+          method: 'GET',
+          agent: this.agent,
+          headers: start ? { Range: `bytes=${start}-` } : {},
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status !== 200 && status !== 206) {
+            res.resume();
+            reject(remoteErrorFromStatus(operation, status, undefined));
+            return;
+          }
+          res.setTimeout(DOWNLOAD_IDLE_TIMEOUT_MS, () => res.destroy(new Error('download stalled')));
+          const body = this.paceDown ? res.pipe(pacedStream(this.paceDown)) : res;
+          if (body !== res) res.once('error', (err) => body.destroy(err));
+          resolve({ body, status, length: Number(res.headers['content-length'] ?? -1) });
+        },
+      );
+      req.setTimeout(DOWNLOAD_IDLE_TIMEOUT_MS, () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => reject(remoteErrorFromThrown(operation, err)));
+      req.end();
+    });
+  }
+
+  async upload(
+    localPath: string,
+    key: string,
+    opts: { insertOnly: boolean; onProgress?: (sent: number, total: number) => void },
+  ): Promise<RemoteObject> {
+    const operation = `upload ${key}`;
+    const policy = new qiniu.rs.PutPolicy({
+      scope: opts.insertOnly ? this.bucket.name : `${this.bucket.name}:${key}`,
+      ...(opts.insertOnly ? { insertOnly: 1 } : {}),
+      expires: TOKEN_LIFETIME_S,
+      returnBody: '{"key":"$(key)","hash":"$(etag)","fsize":$(fsize),"mimeType":"$(mimeType)"}',
+    });
+    const token = policy.uploadToken(this.mac);
+    const { size } = await fsp.stat(localPath);
+    const fname = path.basename(localPath);
+    let answeredHash: unknown;
+    if (size <= FORM_UPLOAD_LIMIT) {
+      if (this.paceUp) await this.paceUp(size);
+      const extra = new qiniu.form_up.PutExtra(fname);
+      const res = await this.call(operation, () => this.formUploader.putFile(token, key, localPath, extra));
+      this.expectOk(operation, res);
+      opts.onProgress?.(size, size);
+      answeredHash = res.data?.hash;
+    } else {
+      const answer = await multipartUpload({
+        upBase: this.upBase,
+        bucket: this.bucket.name,
+        key,
+        localPath,
+        token,
+        sessions: this.options.sessions,
+        partConcurrency: this.options.partConcurrency ?? 4,
+        agent: this.upAgent,
+        onProgress: opts.onProgress,
+        pace: this.paceUp,
+      });
+      answeredHash = answer.hash;
+    }
+    // The upload answer has no putTime: ask once, so the journal records the server's observed state.
+    const stat = await this.stat(key);
+    if (!stat) throw new RemoteError('protocol', operation, 'uploaded object is not visible');
+    if (stat.hash !== answeredHash) {
+      throw new RemoteError('protocol', operation, `server answered hash ${String(answeredHash)} but stat shows ${stat.hash}`);
+    }
+    return stat;
+  }
+
+  async move(fromKey: string, toKey: string): Promise<void> {
+    const operation = `move ${fromKey} -> ${toKey}`;
+    const res = await this.call(operation, () =>
+      this.bucketManager.move(this.bucket.name, fromKey, this.bucket.name, toKey, { force: false }),
+    );
+    this.expectOk(operation, res);
+  }
+
+  async delete(key: string): Promise<void> {
+    const operation = `delete ${key}`;
+    const res = await this.call(operation, () => this.bucketManager.delete(this.bucket.name, key));
+    this.expectOk(operation, res);
+  }
+
+  close(): void {
+    this.agent.destroy();
+    this.upAgent.destroy();
+  }
+
+  private async call(operation: string, fn: () => Promise<unknown>): Promise<SdkResponse> {
+    try {
+      return (await fn()) as SdkResponse;
+    } catch (err) {
+      throw remoteErrorFromThrown(operation, err);
+    }
+  }
+
+  private expectOk(operation: string, res: SdkResponse): void {
+    const status = res.resp?.statusCode ?? 0;
+    if (status !== 200) throw remoteErrorFromStatus(operation, status, res.data);
+  }
+}
+
+function pacedStream(pace: Pacer): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      pace(chunk.length).then(() => cb(null, chunk), cb);
+    },
+  });
+}
+
+function toRemoteObject(item: { key: string; hash: string; fsize: number; putTime: number; mimeType?: string }): RemoteObject {
+  return { key: item.key, hash: item.hash, fsize: Number(item.fsize), putTime: Number(item.putTime), mimeType: item.mimeType };
+}
+
+function upBaseUrl(endpoints: Config['endpoints'], region: string): string {
+  if (endpoints) return endpoints.up.replace(/\/+$/, '');
+  // The SDK's own table of production upload hosts for the region (no /v4/query).
+  const host = qiniu.httpc.Region.fromRegionId(region).services.up[0]?.host;
+  return `https://${host ?? 'up.qiniup.com'}`;
+}
+
+/** Static regions only: never `/v4/query` (see shared/qiniu-protocol.md §8.3). */
+function sdkConfigFor(endpoints: Config['endpoints'], region: string): qiniu.conf.Config {
+  if (!endpoints) {
+    return new qiniu.conf.Config({
+      useHttpsDomain: true,
+      regionsProvider: qiniu.httpc.Region.fromRegionId(region, { preferredScheme: 'https' } as never),
+    } as never);
+  }
+  const scheme = new URL(endpoints.rs).protocol === 'https:' ? 'https' : 'http';
+  const ep = (url: string) => new qiniu.httpc.Endpoint(new URL(url).host, { defaultScheme: scheme });
+  const sdkRegion = new qiniu.httpc.Region({
+    regionId: 'custom',
+    services: {
+      up: [ep(endpoints.up)],
+      up_acc: [],
+      io: [ep(endpoints.rs)],
+      rs: [ep(endpoints.rs)],
+      rsf: [ep(endpoints.rsf)],
+      api: [ep(endpoints.api)],
+      uc: [ep(endpoints.uc)],
+    },
+  } as never);
+  return new qiniu.conf.Config({
+    useHttpsDomain: scheme === 'https',
+    regionsProvider: sdkRegion,
+    ucEndpointsProvider: new qiniu.httpc.StaticEndpointsProvider([ep(endpoints.uc)]),
+    queryRegionsEndpointsProvider: new qiniu.httpc.StaticEndpointsProvider([ep(endpoints.uc)]),
+  } as never);
+}

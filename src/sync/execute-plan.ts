@@ -1,0 +1,314 @@
+import { promises as fsp } from 'node:fs';
+import type { Action, JournalEntry, LocalFile, Plan, RemoteObject } from '../core/types.js';
+import { assertNever } from '../core/types.js';
+import { RemoteError } from '../errors.js';
+import type { Journal, RunCounts } from '../journal/journal.js';
+import { ensureParentInside, fetchToFile, recheckTarget, TargetChangedError } from '../local/fetch-to-file.js';
+import { resolveInside, type RootPaths } from '../local/root-paths.js';
+import { moveToTrash } from '../local/trash.js';
+import type { Logger } from '../log/logger.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+import { runPool } from './pool.js';
+import { withRetry } from './retry.js';
+
+/** Progress events for UI adapters (src/cli knows bars and colours; the engine does not). */
+export type SyncEvent =
+  | { type: 'start'; files: number; bytes: number }
+  | { type: 'action-start'; action: Action; bytes: number }
+  | { type: 'bytes'; key: string; n: number }
+  | { type: 'action-end'; action: Action; ok: boolean };
+
+export interface ExecuteDeps {
+  remote: RemoteStore;
+  journal: Journal;
+  paths: RootPaths;
+  logger: Logger;
+  runId: number;
+  concurrency: number;
+  /** The local files as walked (and hashed) for this plan: what each target is expected to be. */
+  local: ReadonlyMap<string, LocalFile>;
+  now: Date;
+  trashStamp: string;
+  onEvent?: (event: SyncEvent) => void;
+}
+
+export interface ExecuteResult {
+  counts: RunCounts;
+  /** Actions that became conflicts at execution time (the target changed under us). */
+  lateConflicts: number;
+}
+
+const DELETING = new Set<Action['kind']>(['delete-remote', 'trash-local']);
+
+/** Bytes an action moves over the network (for progress totals). */
+export function transferBytes(action: Action): number {
+  switch (action.kind) {
+    case 'download':
+      return action.remote.fsize;
+    case 'upload':
+      return action.local.size;
+    case 'keep-both':
+      return action.remote.fsize + (action.conflictKey ? action.local.size : 0);
+    case 'record':
+    case 'move-remote':
+    case 'move-local':
+    case 'delete-remote':
+    case 'trash-local':
+    case 'forget':
+      return 0;
+    default:
+      return assertNever(action);
+  }
+}
+
+/**
+ * Apply a plan: transfers and renames with a concurrency limit, then deletions — only if nothing failed (rclone's rule).
+ * After each action succeeds its observed state is recorded in the journal (one small transaction each).
+ */
+export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<ExecuteResult> {
+  const counts: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
+  const actions = plan.items.flatMap((item) => (item.action ? [item.action] : []));
+  const first = actions.filter((a) => !DELETING.has(a.kind));
+  const last = actions.filter((a) => DELETING.has(a.kind));
+  let lateConflicts = 0;
+  deps.onEvent?.({ type: 'start', files: actions.length, bytes: actions.reduce((n, a) => n + transferBytes(a), 0) });
+
+  const runOne = async (action: Action) => {
+    deps.onEvent?.({ type: 'action-start', action, bytes: transferBytes(action) });
+    try {
+      await applyAction(action, deps, counts);
+      deps.onEvent?.({ type: 'action-end', action, ok: true });
+    } catch (err) {
+      deps.onEvent?.({ type: 'action-end', action, ok: false });
+      if (err instanceof TargetChangedError) {
+        lateConflicts++;
+        counts.conflicts++;
+        deps.logger.warn(`Conflict ${action.key}: ${err.message}`);
+        return;
+      }
+      counts.failed++;
+      const message = err instanceof Error ? err.message : String(err);
+      deps.logger.error(`Failed ${describe(action)}: ${message}`);
+      await deps.journal.addEvent(deps.runId, 'error', `${describe(action)}: ${message}`);
+    }
+  };
+
+  await runPool(first, deps.concurrency, runOne);
+  if (last.length > 0) {
+    if (counts.failed > 0) {
+      deps.logger.warn(`Skipping ${last.length} deletion(s) because ${counts.failed} action(s) failed`);
+    } else {
+      await runPool(last, deps.concurrency, runOne);
+    }
+  }
+  return { counts, lateConflicts };
+}
+
+function describe(action: Action): string {
+  switch (action.kind) {
+    case 'download':
+      return `download ${action.key}`;
+    case 'upload':
+      return `upload ${action.key}`;
+    case 'record':
+      return `record ${action.key}`;
+    case 'move-remote':
+      return `move ${action.fromKey} -> ${action.key}`;
+    case 'move-local':
+      return `rename ${action.fromPath} -> ${action.path}`;
+    case 'delete-remote':
+      return `delete ${action.key}`;
+    case 'trash-local':
+      return `trash ${action.path}`;
+    case 'keep-both':
+      return `keep both versions of ${action.key}`;
+    case 'forget':
+      return `forget ${action.key}`;
+    default:
+      return assertNever(action);
+  }
+}
+
+async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts): Promise<void> {
+  const { logger } = deps;
+  switch (action.kind) {
+    case 'download': {
+      let expected = expectedOf(deps.local.get(action.path));
+      if (action.reason === 'conflict' && expected) {
+        // conflict = remote: the local version is not lost, it goes to the trash first.
+        await recheckTarget(resolveInside(deps.paths.root, action.path), action.path, expected);
+        await moveToTrash(deps.paths, action.path, deps.trashStamp);
+        logger.info(`Trashed local version of ${action.path} (conflict, remote wins)`);
+        expected = null;
+      }
+      logger.info(`Getting ${action.key}`);
+      const stat = await download(action.remote, action.path, expected, deps);
+      counts.downloaded++;
+      counts.bytesDown += action.remote.fsize;
+      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, stat, deps));
+      return;
+    }
+    case 'upload': {
+      const abs = resolveInside(deps.paths.root, action.path);
+      const before = await freshStat(abs, action.path, action.local);
+      if (action.expectRemoteHash !== null) {
+        // Overwrite only what the journal (or the plan) saw: someone may have changed the key meanwhile.
+        const current = await withRetry(() => deps.remote.stat(action.key));
+        if (current && current.hash !== action.expectRemoteHash) throw new TargetChangedError(action.key);
+      }
+      logger.info(`Putting ${action.key}`);
+      let sent = 0;
+      const object = await withRetry(() => {
+        sent = 0;
+        return deps.remote.upload(abs, action.key, {
+          insertOnly: action.expectRemoteHash === null,
+          onProgress: (bytes) => {
+            if (bytes > sent) deps.onEvent?.({ type: 'bytes', key: action.key, n: bytes - sent });
+            sent = Math.max(sent, bytes);
+          },
+        });
+      }).catch((err: unknown) => {
+        if (err instanceof RemoteError && err.kind === 'exists') throw new TargetChangedError(action.key);
+        throw err;
+      });
+      counts.uploaded++;
+      counts.bytesUp += action.local.size;
+      await deps.journal.recordEntry(entryOf(action.key, action.path, object, before, deps));
+      return;
+    }
+    case 'record': {
+      const abs = resolveInside(deps.paths.root, action.path);
+      const st = await freshStat(abs, action.path, action.local);
+      logger.debug(`Recording ${action.key}: same content on both sides`);
+      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, st, deps));
+      return;
+    }
+    case 'move-remote': {
+      const abs = resolveInside(deps.paths.root, action.path);
+      const st = await freshStat(abs, action.path, action.local);
+      logger.info(`Moving ${action.fromKey} -> ${action.key}`);
+      await withRetry(() => deps.remote.move(action.fromKey, action.key)).catch((err: unknown) => {
+        if (err instanceof RemoteError && err.kind === 'exists') throw new TargetChangedError(action.key);
+        throw err;
+      });
+      counts.moved++;
+      await deps.journal.recordMove(action.fromKey, entryOf(action.key, action.path, { ...action.remote, key: action.key }, st, deps));
+      return;
+    }
+    case 'move-local': {
+      const from = resolveInside(deps.paths.root, action.fromPath);
+      const to = resolveInside(deps.paths.root, action.path);
+      const expected = expectedOf(deps.local.get(action.fromPath));
+      await recheckTarget(from, action.fromPath, expected);
+      await recheckTarget(to, action.path, null);
+      await ensureParentInside(deps.paths.root, to);
+      logger.info(`Renaming ${action.fromPath} -> ${action.path}`);
+      await fsp.rename(from, to);
+      const st = await fsp.stat(to);
+      counts.moved++;
+      await deps.journal.recordMove(action.fromKey, entryOf(action.key, action.path, action.remote, st, deps));
+      return;
+    }
+    case 'delete-remote': {
+      logger.info(`Deleting ${action.key}`);
+      await withRetry(() => deps.remote.delete(action.key)).catch((err: unknown) => {
+        if (!(err instanceof RemoteError && err.kind === 'not-found')) throw err;
+      });
+      counts.deleted++;
+      await deps.journal.forget(action.key);
+      return;
+    }
+    case 'trash-local': {
+      const abs = resolveInside(deps.paths.root, action.path);
+      await recheckTarget(abs, action.path, expectedOf(action.local));
+      logger.info(`Trashing ${action.path}`);
+      await moveToTrash(deps.paths, action.path, deps.trashStamp);
+      counts.deleted++;
+      await deps.journal.forget(action.key);
+      return;
+    }
+    case 'keep-both': {
+      const abs = resolveInside(deps.paths.root, action.path);
+      const conflictAbs = resolveInside(deps.paths.root, action.conflictPath);
+      await recheckTarget(abs, action.path, expectedOf(action.local));
+      await recheckTarget(conflictAbs, action.conflictPath, null);
+      await fsp.rename(abs, conflictAbs);
+      counts.conflicts++;
+      logger.warn(`Conflict ${action.key}: both sides changed; local version kept as ${action.conflictPath}`);
+      if (action.conflictKey) {
+        const conflictKey = action.conflictKey;
+        const before = await fsp.stat(conflictAbs);
+        logger.info(`Putting ${conflictKey}`);
+        const object = await withRetry(() => deps.remote.upload(conflictAbs, conflictKey, { insertOnly: true }));
+        counts.uploaded++;
+        counts.bytesUp += before.size;
+        await deps.journal.recordEntry(entryOf(conflictKey, action.conflictPath, object, before, deps));
+      }
+      logger.info(`Getting ${action.key}`);
+      const stat = await download(action.remote, action.path, null, deps);
+      counts.downloaded++;
+      counts.bytesDown += action.remote.fsize;
+      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, stat, deps));
+      return;
+    }
+    case 'forget': {
+      logger.debug(`Forgetting ${action.key}: gone on both sides`);
+      await deps.journal.forget(action.key);
+      return;
+    }
+    default:
+      assertNever(action);
+  }
+}
+
+async function download(
+  object: RemoteObject,
+  relPath: string,
+  expected: { size: number; mtimeMs: number } | null,
+  deps: ExecuteDeps,
+): Promise<{ size: number; mtimeMs: number }> {
+  return withRetry(
+    () =>
+      fetchToFile({
+        remote: deps.remote,
+        paths: deps.paths,
+        object,
+        relPath,
+        expected,
+        onBytes: (n) => deps.onEvent?.({ type: 'bytes', key: object.key, n }),
+      }),
+    undefined,
+    (err, attempt, delay) => deps.logger.warn(`Retrying ${object.key} (attempt ${attempt} failed: ${err.message}) in ${Math.round(delay)} ms`),
+  );
+}
+
+function expectedOf(file: LocalFile | undefined): { size: number; mtimeMs: number } | null {
+  return file ? { size: file.size, mtimeMs: file.mtimeMs } : null;
+}
+
+/** Stat a file the plan decided on and make sure it is still what was planned (or hashed). */
+async function freshStat(abs: string, relPath: string, planned: LocalFile): Promise<{ size: number; mtimeMs: number }> {
+  const st = await fsp.stat(abs).catch(() => null);
+  if (!st || st.size !== planned.size || st.mtimeMs !== planned.mtimeMs) throw new TargetChangedError(relPath);
+  return { size: st.size, mtimeMs: st.mtimeMs };
+}
+
+function entryOf(
+  key: string,
+  path: string,
+  remote: RemoteObject,
+  local: { size: number; mtimeMs: number },
+  deps: ExecuteDeps,
+): JournalEntry {
+  return {
+    key,
+    path,
+    remoteHash: remote.hash,
+    fsize: remote.fsize,
+    putTime: remote.putTime,
+    localSize: local.size,
+    localMtimeMs: local.mtimeMs,
+    syncedAt: deps.now.getTime(),
+    runId: deps.runId,
+  };
+}

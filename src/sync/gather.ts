@@ -1,0 +1,61 @@
+import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
+import type { Journal } from '../journal/journal.js';
+import { hashFile } from '../local/hash-file.js';
+import { resolveInside } from '../local/root-paths.js';
+import { walkLocal } from '../local/walk-local.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+import { runPool } from './pool.js';
+
+export interface Gathered {
+  remote: RemoteObject[];
+  local: LocalFile[];
+  journal: JournalEntry[];
+  /** Local things that are not regular files (symlinks…), never synced. */
+  skipped: string[];
+}
+
+/** List the bucket, walk the root and load the journal, all at once. */
+export async function gatherState(deps: {
+  remote: RemoteStore;
+  journal: Journal;
+  root: string;
+  prefix: string;
+  isExcluded: (relPath: string) => boolean;
+}): Promise<Gathered> {
+  const { remote, journal, root, prefix, isExcluded } = deps;
+  const listRemote = async () => {
+    const objects: RemoteObject[] = [];
+    for await (const object of remote.list(prefix)) {
+      if (!isExcluded(object.key.slice(prefix.length))) objects.push(object);
+    }
+    return objects;
+  };
+  const [remoteObjects, walked, entries] = await Promise.all([listRemote(), walkLocal(root, isExcluded), journal.loadEntries()]);
+  return {
+    remote: remoteObjects,
+    local: walked.files,
+    journal: entries.filter((e) => !isExcluded(e.path)),
+    skipped: walked.skipped,
+  };
+}
+
+const HASH_CONCURRENCY = 4;
+
+/**
+ * Hash only what is ambiguous (git-index / Unison fastcheck): a file whose size and mtime equal its journal row is
+ * unchanged; every other file gets its qetag. Mutates `local` in place and returns the number of bytes hashed.
+ */
+export async function hashAmbiguous(root: string, local: LocalFile[], journal: JournalEntry[]): Promise<number> {
+  const byPath = new Map<string, JournalEntry>();
+  for (const entry of journal) byPath.set(entry.path, entry);
+  const todo = local.filter((file) => {
+    const entry = byPath.get(file.path);
+    return !entry || entry.localSize !== file.size || entry.localMtimeMs !== file.mtimeMs;
+  });
+  let bytes = 0;
+  await runPool(todo, HASH_CONCURRENCY, async (file) => {
+    file.hash = await hashFile(resolveInside(root, file.path));
+    bytes += file.size;
+  });
+  return bytes;
+}

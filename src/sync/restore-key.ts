@@ -1,0 +1,84 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { mapKeys } from '../core/keys.js';
+import type { JournalEntry } from '../core/types.js';
+import { NotFoundError } from '../errors.js';
+import { acquireLock } from '../journal/lock.js';
+import { openJournal } from '../journal/open-journal.js';
+import { fetchToFile } from '../local/fetch-to-file.js';
+import { resolveInside, rootPaths } from '../local/root-paths.js';
+import { findInTrash } from '../local/trash.js';
+import type { Logger } from '../log/logger.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+import { withRetry } from './retry.js';
+
+export type RestoreResult =
+  | { kind: 'downloaded'; key: string; to: string }
+  | { kind: 'uploaded'; key: string; from: string }
+  | { kind: 'present'; key: string; path: string };
+
+/**
+ * `qjournal restore <key>`: put a file back where it is missing. Missing locally → download (or to `to`); missing
+ * remotely → upload from the local copy or, failing that, the newest copy in `.qjournal/trash/`.
+ */
+export async function restoreKey(req: { config: Config; remote: RemoteStore; logger: Logger; key: string; to?: string }): Promise<RestoreResult> {
+  const { config, remote, logger, key } = req;
+  await remote.checkAccess();
+  const paths = rootPaths(config.local.root);
+  await fsp.mkdir(paths.stateDir, { recursive: true });
+  const lock = await acquireLock(paths.lockFile);
+  const journal = await openJournal(config.journal.path);
+  const runId = await journal.startRun({ command: 'restore', direction: '-' });
+  const counts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
+  try {
+    const entries = await journal.loadEntries();
+    const relPath = entries.find((e) => e.key === key)?.path ?? mappedPath(key, config.bucket.prefix);
+    const object = await withRetry(() => remote.stat(key));
+    const localAbs = relPath ? resolveInside(paths.root, relPath) : null;
+    const localStat = localAbs ? await fsp.stat(localAbs).catch(() => null) : null;
+    const entry = (o: { hash: string; fsize: number; putTime: number }, st: { size: number; mtimeMs: number }, p: string): JournalEntry => ({
+      key, path: p, remoteHash: o.hash, fsize: o.fsize, putTime: o.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: Date.now(), runId,
+    });
+
+    if (object && (req.to || !localStat)) {
+      if (!req.to && !relPath) throw new NotFoundError(`${key} cannot be mapped to a local path; use --to PATH`);
+      const to = req.to ? path.resolve(req.to) : localAbs!;
+      logger.info(`Getting ${key}`);
+      const st = await withRetry(() =>
+        fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined }),
+      );
+      if (!req.to && relPath) await journal.recordEntry(entry(object, st, relPath));
+      counts.downloaded = 1;
+      counts.bytesDown = object.fsize;
+      await journal.finishRun(runId, 'ok', counts);
+      return { kind: 'downloaded', key, to };
+    }
+    if (object && localStat) {
+      await journal.finishRun(runId, 'ok', counts, 'nothing missing');
+      return { kind: 'present', key, path: localAbs! };
+    }
+    const source = localStat && localAbs ? localAbs : relPath ? await findInTrash(paths, relPath) : null;
+    if (!source) throw new NotFoundError(`${key} exists neither in the bucket, nor locally, nor in the trash`);
+    logger.info(`Putting ${key}`);
+    const before = await fsp.stat(source);
+    const uploaded = await withRetry(() => remote.upload(source, key, { insertOnly: true }));
+    if (source === localAbs && relPath) await journal.recordEntry(entry(uploaded, before, relPath));
+    counts.uploaded = 1;
+    counts.bytesUp = before.size;
+    await journal.finishRun(runId, 'ok', counts);
+    return { kind: 'uploaded', key, from: source };
+  } catch (err) {
+    await journal.finishRun(runId, 'failed', counts, err instanceof Error ? err.message : String(err));
+    throw err;
+  } finally {
+    await journal.close();
+    await lock.release();
+  }
+}
+
+function mappedPath(key: string, prefix: string): string | null {
+  if (!key.startsWith(prefix)) return null;
+  const mapped = mapKeys([key], prefix).get(key);
+  return mapped?.kind === 'mapped' ? mapped.path : null;
+}

@@ -1,0 +1,150 @@
+import { promises as fsp } from 'node:fs';
+import type { Config } from '../config/config.js';
+import { compileExcludes } from '../core/filter.js';
+import { guardPlan } from '../core/guard.js';
+import { planSync } from '../core/plan.js';
+import type { Direction, LocalFile, Plan } from '../core/types.js';
+import { SafetyAbortError } from '../errors.js';
+import type { Journal, RunCounts, RunOutcome, RunRecord } from '../journal/journal.js';
+import { acquireLock } from '../journal/lock.js';
+import { openJournal } from '../journal/open-journal.js';
+import { rootPaths } from '../local/root-paths.js';
+import { trashStamp } from '../local/trash.js';
+import type { Logger } from '../log/logger.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+import { executePlan, type SyncEvent } from './execute-plan.js';
+import { gatherState, hashAmbiguous } from './gather.js';
+
+export interface SyncRequest {
+  config: Config;
+  remote: RemoteStore;
+  logger: Logger;
+  dryRun: boolean;
+  direction?: Direction;
+  onEvent?: (event: SyncEvent) => void;
+  now?: Date;
+}
+
+export interface SyncOutcome {
+  plan: Plan;
+  counts: RunCounts;
+  outcome: RunOutcome;
+  /** Conflicts left for the user (conflict = report, or a target that changed during the run). */
+  unresolvedConflicts: number;
+  dryRun: boolean;
+}
+
+const ZERO: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
+
+/** Case-insensitive file systems are the default on macOS and Windows. */
+const CASE_INSENSITIVE = process.platform === 'darwin' || process.platform === 'win32';
+
+/**
+ * One sync run: check access → lock → gather (list ∥ walk ∥ journal) → hash the ambiguous → plan → guard → execute.
+ * A dry run stops after the plan and writes nothing at all (no lock, no journal row, no folder).
+ */
+export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
+  const { config, remote, logger } = req;
+  const now = req.now ?? new Date();
+  const direction = req.direction ?? config.sync.direction;
+  // Wrong keys or an unreachable server fail here, before anything on disk is touched (exit 4).
+  await remote.checkAccess();
+
+  const paths = rootPaths(config.local.root);
+  if (req.dryRun) {
+    const journal = await openJournal(config.journal.path, { readonly: true });
+    try {
+      const { plan } = await buildPlan(req, journal, direction, now);
+      return { plan, counts: ZERO, outcome: 'ok', unresolvedConflicts: countReported(plan), dryRun: true };
+    } finally {
+      await journal.close();
+    }
+  }
+
+  await fsp.mkdir(paths.stateDir, { recursive: true });
+  const lock = await acquireLock(paths.lockFile);
+  const journal = await openJournal(config.journal.path);
+  const runId = await journal.startRun({ command: 'sync', direction });
+  let counts = ZERO;
+  try {
+    const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now);
+    const verdict = guardPlan(plan, { journalCount, remoteCount, maxDelete: config.sync.maxDelete });
+    if (!verdict.ok) throw new SafetyAbortError(verdict.reason);
+
+    const result = await executePlan(plan, {
+      remote,
+      journal,
+      paths,
+      logger,
+      runId,
+      concurrency: config.sync.concurrency,
+      local,
+      now,
+      trashStamp: trashStamp(now),
+      onEvent: req.onEvent,
+    });
+    counts = result.counts;
+    const unresolvedConflicts = countReported(plan) + result.lateConflicts;
+    const outcome: RunOutcome = counts.failed > 0 ? 'partial' : unresolvedConflicts > 0 ? 'conflicts' : 'ok';
+    logger.info(summaryLine(counts, plan, unresolvedConflicts));
+    await journal.finishRun(runId, outcome, counts);
+    return { plan, counts, outcome, unresolvedConflicts, dryRun: false };
+  } catch (err) {
+    const aborted = err instanceof SafetyAbortError;
+    await journal.finishRun(runId, aborted ? 'aborted' : 'failed', counts, err instanceof Error ? err.message : String(err));
+    throw err;
+  } finally {
+    await journal.close();
+    await lock.release();
+  }
+}
+
+/** `qjournal status`: the plan a sync would run, computed read-only. */
+export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>): Promise<{ plan: Plan; lastRun: RunRecord | null }> {
+  await req.remote.checkAccess();
+  const journal = await openJournal(req.config.journal.path, { readonly: true });
+  try {
+    const { plan } = await buildPlan({ ...req, dryRun: true }, journal, req.direction ?? req.config.sync.direction, req.now ?? new Date());
+    return { plan, lastRun: await journal.lastRun() };
+  } finally {
+    await journal.close();
+  }
+}
+
+async function buildPlan(req: SyncRequest, journal: Journal, direction: Direction, now: Date) {
+  const { config, remote, logger } = req;
+  const isExcluded = compileExcludes(config.sync.exclude);
+  const gathered = await gatherState({ remote, journal, root: config.local.root, prefix: config.bucket.prefix, isExcluded });
+  for (const skipped of gathered.skipped) logger.debug(`Skipping ${skipped}: not a regular file`);
+  const hashedBytes = await hashAmbiguous(config.local.root, gathered.local, gathered.journal);
+  logger.debug(
+    `Found ${gathered.remote.length} remote objects, ${gathered.local.length} local files, ${gathered.journal.length} journal rows; hashed ${hashedBytes} bytes`,
+  );
+  const plan = planSync({
+    remote: gathered.remote,
+    local: gathered.local,
+    journal: gathered.journal,
+    prefix: config.bucket.prefix,
+    options: { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive: CASE_INSENSITIVE },
+  });
+  for (const item of plan.items) {
+    if (item.state !== 'in-sync') {
+      logger.debug(`Plan ${item.key || item.path}: ${item.state} -> ${item.action?.kind ?? 'nothing'}${item.note ? ` (${item.note})` : ''}`);
+    }
+    if (item.state === 'unmappable') logger.warn(`Cannot map ${JSON.stringify(item.key || item.path)}: ${item.note ?? ''}`);
+  }
+  const local = new Map<string, LocalFile>(gathered.local.map((f) => [f.path, f]));
+  return { plan, local, journalCount: gathered.journal.length, remoteCount: gathered.remote.length };
+}
+
+function countReported(plan: Plan): number {
+  return plan.items.filter((i) => i.state === 'conflict' && i.action === null).length;
+}
+
+function summaryLine(c: RunCounts, plan: Plan, unresolved: number): string {
+  const inSync = plan.items.filter((i) => i.state === 'in-sync').length;
+  return (
+    `Done: ${c.downloaded} downloaded (${c.bytesDown} bytes), ${c.uploaded} uploaded (${c.bytesUp} bytes), ` +
+    `${c.moved} moved, ${c.deleted} deleted, ${c.conflicts} conflicts (${unresolved} unresolved), ${c.failed} failed, ${inSync} unchanged`
+  );
+}
