@@ -1,0 +1,79 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The journal's tables as of the latest migration (migrations/), in kysely's terms. Column names are the SQL names;
+ * `open-journal.ts` maps rows to the camelCase types of `journal.ts`.
+ *
+ * Times are Unix milliseconds unless the column says otherwise.
+ */
+export interface Database {
+  files: FilesTable;
+  runs: RunsTable;
+  events: EventsTable;
+  upload_sessions: UploadSessionsTable;
+  upload_parts: UploadPartsTable;
+}
+
+/** One row per key: the state observed after the last action that succeeded on it. */
+export interface FilesTable {
+  key: string;
+  path: string;
+  remote_hash: string;
+  fsize: number;
+  /** 100 ns units, often above 2^53: written as a BigInt so SQLite stores an exact integer; read back as a number. */
+  put_time: ColumnType<number, bigint, bigint>;
+  local_size: number;
+  /** Exactly the double `fs.stat` reported (REAL). */
+  local_mtime_ms: number;
+  synced_at: number;
+  run_id: number;
+}
+
+export interface RunsTable {
+  id: Generated<number>;
+  command: string;
+  direction: string;
+  started_at: number;
+  finished_at: number | null;
+  /** A `RunOutcome`; 'running' until finishRun. */
+  outcome: ColumnType<string, string | undefined, string>;
+  message: string | null;
+  downloaded: Generated<number>;
+  uploaded: Generated<number>;
+  moved: Generated<number>;
+  deleted: Generated<number>;
+  conflicts: Generated<number>;
+  failed: Generated<number>;
+  bytes_down: Generated<number>;
+  bytes_up: Generated<number>;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  run_id: number;
+  at: number;
+  /** A `LogLevel`. */
+  level: string;
+  message: string;
+}
+
+/** A multipart upload in progress; unique per (key, local_path). */
+export interface UploadSessionsTable {
+  upload_id: string;
+  key: string;
+  local_path: string;
+  local_size: number;
+  local_mtime_ms: number;
+  local_qetag: string | null;
+  part_size: number;
+  /** Unix seconds, as the server reports it. */
+  expire_at: number;
+  created_at: number;
+}
+
+export interface UploadPartsTable {
+  upload_id: string;
+  part_number: number;
+  etag: string;
+  size: number;
+}
