@@ -25,7 +25,7 @@ export async function openContext(opts: { config?: string; json?: boolean; quiet
     secrets: [credentials.secretKey],
   });
   for (const warning of warnings) logger.warn(warning);
-  const remote = new QiniuStore(config.bucket, config.endpoints, config.region, credentials);
+  const remote = new QiniuStore(config.bucket, config.endpoints, config.region, credentials, { bwlimit: config.sync.bwlimit });
   return {
     config,
     credentials,

@@ -10,12 +10,10 @@ import { RemoteError } from '../errors.js';
 import { remoteErrorFromStatus, remoteErrorFromThrown } from './classify.js';
 import { createPacer, type Pacer } from './bandwidth.js';
 import { encodeKeyForUrl } from './download-url.js';
-import { multipartUpload, type UploadSessionStore } from './multipart-upload.js';
+import { multipartUpload } from './multipart-upload.js';
 import type { RemoteStore } from './remote-store.js';
 
 export interface QiniuStoreOptions {
-  /** Journal-backed multipart sessions, so an interrupted big upload resumes on the next run. */
-  sessions?: UploadSessionStore;
   /** Parts of one big file in flight at once. */
   partConcurrency?: number;
   /** `[sync] bwlimit`: bytes per second, applied to uploads and to downloads separately. */
@@ -135,7 +133,7 @@ export class QiniuStore implements RemoteStore {
   async upload(
     localPath: string,
     key: string,
-    opts: { insertOnly: boolean; onProgress?: (sent: number, total: number) => void },
+    opts: Parameters<RemoteStore['upload']>[2],
   ): Promise<RemoteObject> {
     const operation = `upload ${key}`;
     const policy = new qiniu.rs.PutPolicy({
@@ -162,7 +160,7 @@ export class QiniuStore implements RemoteStore {
         key,
         localPath,
         token,
-        sessions: this.options.sessions,
+        sessions: opts.sessions,
         partConcurrency: this.options.partConcurrency ?? 4,
         agent: this.upAgent,
         onProgress: opts.onProgress,

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { RemoteObject } from '../core/types.js';
+import type { UploadSessionStore } from './multipart-upload.js';
 
 /** The narrow view of Kodo the sync engine needs. Every method checks the HTTP status and throws RemoteError. */
 export interface RemoteStore {
@@ -20,7 +21,12 @@ export interface RemoteStore {
   upload(
     localPath: string,
     key: string,
-    opts: { insertOnly: boolean; onProgress?: (sentBytes: number, totalBytes: number) => void },
+    opts: {
+      insertOnly: boolean;
+      onProgress?: (sentBytes: number, totalBytes: number) => void;
+      /** Where a multipart upload keeps its id and finished parts (the journal), so a later run resumes it. */
+      sessions?: UploadSessionStore;
+    },
   ): Promise<RemoteObject>;
   /** Server-side moves; throws on the first failure after reporting which ones succeeded. */
   move(fromKey: string, toKey: string): Promise<void>;

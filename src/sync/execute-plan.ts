@@ -7,6 +7,7 @@ import { ensureParentInside, fetchToFile, recheckTarget, TargetChangedError } fr
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { moveToTrash } from '../local/trash.js';
 import type { Logger } from '../log/logger.js';
+import type { UploadSessionStore } from '../remote/multipart-upload.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { runPool } from './pool.js';
 import { withRetry } from './retry.js';
@@ -30,6 +31,8 @@ export interface ExecuteDeps {
   now: Date;
   trashStamp: string;
   onEvent?: (event: SyncEvent) => void;
+  /** Where big uploads keep their multipart progress (the journal), so a killed run resumes them. */
+  uploadSessions?: UploadSessionStore;
 }
 
 export interface ExecuteResult {
@@ -162,6 +165,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
         sent = 0;
         return deps.remote.upload(abs, action.key, {
           insertOnly: action.expectRemoteHash === null,
+          sessions: deps.uploadSessions,
           onProgress: (bytes) => {
             if (bytes > sent) deps.onEvent?.({ type: 'bytes', key: action.key, n: bytes - sent });
             sent = Math.max(sent, bytes);
@@ -239,7 +243,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
         const conflictKey = action.conflictKey;
         const before = await fsp.stat(conflictAbs);
         logger.info(`Putting ${conflictKey}`);
-        const object = await withRetry(() => deps.remote.upload(conflictAbs, conflictKey, { insertOnly: true }));
+        const object = await withRetry(() => deps.remote.upload(conflictAbs, conflictKey, { insertOnly: true, sessions: deps.uploadSessions }));
         counts.uploaded++;
         counts.bytesUp += before.size;
         await deps.journal.recordEntry(entryOf(conflictKey, action.conflictPath, object, before, deps));

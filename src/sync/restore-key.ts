@@ -4,13 +4,15 @@ import type { Config } from '../config/config.js';
 import { mapKeys } from '../core/keys.js';
 import type { JournalEntry } from '../core/types.js';
 import { NotFoundError } from '../errors.js';
-import { acquireLock } from '../journal/lock.js';
+import type { Journal } from '../journal/journal.js';
+import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
 import { fetchToFile } from '../local/fetch-to-file.js';
 import { resolveInside, rootPaths } from '../local/root-paths.js';
 import { findInTrash } from '../local/trash.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
+import { journalUploadSessions } from './journal-upload-sessions.js';
 import { withRetry } from './retry.js';
 
 export type RestoreResult =
@@ -28,10 +30,20 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
   const paths = rootPaths(config.local.root);
   await fsp.mkdir(paths.stateDir, { recursive: true });
   const lock = await acquireLock(paths.lockFile);
-  const journal = await openJournal(config.journal.path);
-  const runId = await journal.startRun({ command: 'restore', direction: '-' });
-  const counts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
+  // Ctrl+C or kill must not leave a lock behind (a kill -9 is caught later by the dead-PID check).
+  const unhookLock = releaseLockOnExit(lock);
+  let journal: Journal;
   try {
+    journal = await openJournal(config.journal.path);
+  } catch (err) {
+    unhookLock();
+    await lock.release();
+    throw err;
+  }
+  const counts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
+  let runId = 0;
+  try {
+    runId = await journal.startRun({ command: 'restore', direction: '-' });
     const entries = await journal.loadEntries();
     const relPath = entries.find((e) => e.key === key)?.path ?? mappedPath(key, config.bucket.prefix);
     const object = await withRetry(() => remote.stat(key));
@@ -62,17 +74,18 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
     if (!source) throw new NotFoundError(`${key} exists neither in the bucket, nor locally, nor in the trash`);
     logger.info(`Putting ${key}`);
     const before = await fsp.stat(source);
-    const uploaded = await withRetry(() => remote.upload(source, key, { insertOnly: true }));
+    const uploaded = await withRetry(() => remote.upload(source, key, { insertOnly: true, sessions: journalUploadSessions(journal) }));
     if (source === localAbs && relPath) await journal.recordEntry(entry(uploaded, before, relPath));
     counts.uploaded = 1;
     counts.bytesUp = before.size;
     await journal.finishRun(runId, 'ok', counts);
     return { kind: 'uploaded', key, from: source };
   } catch (err) {
-    await journal.finishRun(runId, 'failed', counts, err instanceof Error ? err.message : String(err));
+    if (runId) await journal.finishRun(runId, 'failed', counts, err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
     await journal.close();
+    unhookLock();
     await lock.release();
   }
 }

@@ -6,7 +6,7 @@ import { planSync } from '../core/plan.js';
 import type { Direction, LocalFile, Plan } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord } from '../journal/journal.js';
-import { acquireLock } from '../journal/lock.js';
+import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
 import { rootPaths } from '../local/root-paths.js';
 import { trashStamp } from '../local/trash.js';
@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { executePlan, type SyncEvent } from './execute-plan.js';
 import { gatherState, hashAmbiguous } from './gather.js';
+import { journalUploadSessions } from './journal-upload-sessions.js';
 
 export interface SyncRequest {
   config: Config;
@@ -63,10 +64,21 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
 
   await fsp.mkdir(paths.stateDir, { recursive: true });
   const lock = await acquireLock(paths.lockFile);
-  const journal = await openJournal(config.journal.path);
-  const runId = await journal.startRun({ command: 'sync', direction });
-  let counts = ZERO;
+  // Ctrl+C or kill must not leave a lock behind (a kill -9 is caught later by the dead-PID check).
+  const unhookLock = releaseLockOnExit(lock);
+  let journal: Journal;
   try {
+    journal = await openJournal(config.journal.path);
+  } catch (err) {
+    unhookLock();
+    await lock.release();
+    throw err;
+  }
+  let counts = ZERO;
+  let runId = 0;
+  try {
+    runId = await journal.startRun({ command: 'sync', direction });
+    await journal.pruneUploadSessions(Math.floor(now.getTime() / 1000));
     const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now);
     const verdict = guardPlan(plan, { journalCount, remoteCount, maxDelete: config.sync.maxDelete });
     if (!verdict.ok) throw new SafetyAbortError(verdict.reason);
@@ -82,6 +94,7 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
       now,
       trashStamp: trashStamp(now),
       onEvent: req.onEvent,
+      uploadSessions: journalUploadSessions(journal),
     });
     counts = result.counts;
     const unresolvedConflicts = countReported(plan) + result.lateConflicts;
@@ -91,10 +104,11 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
     return { plan, counts, outcome, unresolvedConflicts, dryRun: false };
   } catch (err) {
     const aborted = err instanceof SafetyAbortError;
-    await journal.finishRun(runId, aborted ? 'aborted' : 'failed', counts, err instanceof Error ? err.message : String(err));
+    if (runId) await journal.finishRun(runId, aborted ? 'aborted' : 'failed', counts, err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
     await journal.close();
+    unhookLock();
     await lock.release();
   }
 }
