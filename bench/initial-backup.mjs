@@ -1,0 +1,63 @@
+// Initial backup of ~2 GiB (1,000 x 1 MiB + 10 x 100 MiB) against `aria2c -j4` fetching the same URLs from the same
+// emulator in the same run. Goal: qjournal <= 1.1x aria2c. qjournal does more per file (qetag verification, fsync,
+// journal row), aria2c does nothing of that: the ratio is the price of trust.
+import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startEmulator } from '../dist/src/emulator/index.js';
+import { mib, runCli, timeCommand, workspace } from './lib.mjs';
+
+/** aria2c comes from Debian; install it when missing (root, or passwordless sudo). */
+function ensureAria2c() {
+  try {
+    execSync('command -v aria2c', { stdio: 'ignore' });
+  } catch {
+    const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+    console.log('installing aria2 from Debian…');
+    execSync(`${sudo}apt-get install -y aria2 || (${sudo}apt-get update && ${sudo}apt-get install -y aria2)`, { stdio: 'inherit', shell: '/bin/bash' });
+  }
+}
+
+export async function benchInitialBackup({ small = 1000, smallSize = 1 << 20, big = 10, bigSize = 100 << 20, concurrency = 4 } = {}) {
+  ensureAria2c();
+  const emu = await startEmulator({ port: 0, bucket: 'bench' });
+  try {
+    const objects = {};
+    // One random block reused with a per-file header: distinct content (distinct qetags) without generating 2 GiB of randomness.
+    const block = randomBytes(bigSize);
+    for (let i = 0; i < small; i++) objects[`small/f${String(i).padStart(4, '0')}.bin`] = stamp(block.subarray(0, smallSize), i);
+    for (let i = 0; i < big; i++) objects[`big/v${String(i).padStart(2, '0')}.bin`] = stamp(Buffer.from(block), 10_000 + i);
+    emu.seed(objects);
+    const total = Object.values(objects).reduce((n, b) => n + b.length, 0);
+    console.log(`bucket: ${small} x ${mib(smallSize)} MiB + ${big} x ${mib(bigSize)} MiB = ${mib(total)} MiB`);
+
+    const ariaDir = path.join(workspace('aria2c', emu).dir, 'out');
+    mkdirSync(ariaDir, { recursive: true });
+    const list = Object.keys(objects)
+      .map((key) => `${emu.domain}/${key.split('/').map(encodeURIComponent).join('/')}\n  out=${key}\n`)
+      .join('');
+    const listFile = path.join(ariaDir, '..', 'urls.txt');
+    writeFileSync(listFile, list);
+    const ariaMs = await timeCommand('aria2c', [
+      `-j${concurrency}`, '-x1', '-s1', '--file-allocation=none', '--auto-file-renaming=false', '--allow-overwrite=true',
+      '--console-log-level=warn', '--summary-interval=0', '--download-result=hide', '-d', ariaDir, '-i', listFile,
+    ]);
+
+    const ws = workspace('initial-backup', emu, { concurrency });
+    const run = await runCli(ws, 'sync');
+    const ratio = run.ms / ariaMs;
+    console.log(`aria2c -j${concurrency}: ${(ariaMs / 1000).toFixed(2)} s (${mib(total / (ariaMs / 1000))} MiB/s)`);
+    console.log(`qjournal sync (concurrency ${concurrency}): ${(run.ms / 1000).toFixed(2)} s (${mib(total / (run.ms / 1000))} MiB/s), peak RSS ${mib(run.maxRssBytes)} MiB`);
+    console.log(`ratio qjournal / aria2c: ${ratio.toFixed(2)}x (goal <= 1.1x)`);
+    return { ariaMs, qjournalMs: run.ms, ratio };
+  } finally {
+    await emu.close();
+  }
+}
+
+function stamp(buf, i) {
+  const out = Buffer.from(buf);
+  out.write(`file ${i} `, 0);
+  return out;
+}

@@ -1,0 +1,72 @@
+// Shared plumbing for the benchmarks: an emulator-backed workspace and a timed run of the built CLI.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = path.join(repo, 'dist/src/bin.js');
+const RSS_HOOK = path.join(repo, 'bench/report-max-rss.mjs');
+
+/** A fresh folder under bench/.work/<name> with a config.ini pointing at `emu`. */
+export function workspace(name, emu, sync = {}) {
+  const dir = path.join(repo, 'bench/.work', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const configPath = path.join(dir, 'config.ini');
+  const syncLines = Object.entries({ direction: 'down', ...sync }).map(([k, v]) => `${k} = ${v}`).join('\n');
+  writeFileSync(
+    configPath,
+    `[bucket]\nname = ${emu.bucket}\ndomain = ${emu.domain}\n\n[local]\nroot = ./root\n\n[sync]\n${syncLines}\n\n[log]\nlevel = warn\n\n` +
+      `[endpoints]\nrs = ${emu.url}\nrsf = ${emu.url}\nup = ${emu.url}\napi = ${emu.url}\nuc = ${emu.url}\n`,
+  );
+  const env = { ...process.env, QINIU_ACCESS_KEY: emu.accessKey, QINIU_SECRET_KEY: emu.secretKey };
+  return { dir, root: path.join(dir, 'root'), configPath, env };
+}
+
+/**
+ * Run `qjournal <args>` as a child process (what cron runs) while this process keeps serving the emulator.
+ * Resolves with wall time and the child's peak RSS (reported by a preloaded hook, in bytes).
+ */
+export function runCli(ws, ...args) {
+  const rssFile = path.join(ws.dir, `rss-${process.hrtime.bigint()}.txt`);
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--import', RSS_HOOK, CLI, ...args, '--config', ws.configPath], {
+      env: { ...ws.env, QJOURNAL_BENCH_RSS_FILE: rssFile },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code !== 0) return reject(new Error(`qjournal ${args.join(' ')} exited ${code}: ${stderr}`));
+      const maxRssBytes = Number(readFileSync(rssFile, 'utf8'));
+      resolve({ ms, maxRssBytes });
+    });
+  });
+}
+
+/** Run a command, resolve with wall time; the emulator keeps serving in this process meanwhile. */
+export function timeCommand(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${stderr}`));
+      resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+    });
+  });
+}
+
+export async function best(runs, fn) {
+  let min = Infinity;
+  for (let i = 0; i < runs; i++) min = Math.min(min, await fn());
+  return min;
+}
+
+export const mib = (bytes) => (bytes / (1 << 20)).toFixed(0);
