@@ -124,6 +124,11 @@ export interface PlanOptions {
   conflict: ConflictPolicy;
   /** Used to name conflict copies; passed in so planning stays pure. */
   now: Date;
+  /**
+   * The local file system folds case (macOS, Windows defaults): keys whose paths differ only by case (or Unicode
+   * normalization) would overwrite each other, so all but one are reported as unmappable.
+   */
+  caseInsensitive?: boolean;
 }
 
 export function putTimeSeconds(putTime: number): number {

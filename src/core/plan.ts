@@ -1,0 +1,580 @@
+import { decodePathToKey, escapeSegment, foldKey, keyMapper, MAX_NAME_BYTES, nfcKey, utf8Length, type KeyMapper } from './keys.js';
+import type { Action, ConflictPolicy, JournalEntry, LocalFile, Plan, PlanItem, PlanOptions, RemoteObject, SyncState } from './types.js';
+import { assertNever } from './types.js';
+
+export interface PlanInput {
+  remote: RemoteObject[];
+  local: LocalFile[];
+  journal: JournalEntry[];
+  /** The bucket prefix: every remote key starts with it; local paths map to keys below it. */
+  prefix: string;
+  options: PlanOptions;
+}
+
+/**
+ * The three-way decision table of DESIGN.md: local files, remote objects and journal rows → one PlanItem per key or
+ * local path, sorted by key then path. Pure: no I/O, no clock (conflict names use `options.now`), no randomness.
+ *
+ * Contract for consumers:
+ * - Every remote key, journal key (below the prefix) and local path appears exactly once: as an item's `key`/`path`,
+ *   or as the `fromKey`/`fromPath` of the rename that consumes it. Local paths that map to no key get `key: ''`;
+ *   keys that map to no path get `path: null`. Journal rows whose key is outside the prefix are ignored (the prefix
+ *   changed: they belong to another backup, and must not be read as deletions).
+ * - `path` is the local file actually found (it may differ from the key's canonical path by Unicode normalization, by
+ *   case on a case-insensitive file system, or when the journal placed it elsewhere); without a local file, it is the
+ *   canonical path from `mapKeys`.
+ * - `record` with state `in-sync`: content unchanged on both sides but the local mtime moved (the file was hashed);
+ *   writing the journal row again restores the fast size+mtime check.
+ * - `move-local` with `fromKey === key`: the key did not change, its file moves to its new canonical path (a file `x`
+ *   becomes `x%` when keys `x/...` appear, so the folder `x` can be created).
+ * - Direction `up` never downloads except in `keep-both` (which keeps both versions on both sides); direction `down`
+ *   never uploads, deletes remotely or overwrites a local edit.
+ */
+export function planSync(input: PlanInput): Plan {
+  return new Planner(input).plan();
+}
+
+/** `YYYY-MM-DD HHMM` in UTC, as used in conflict copy names. */
+export function conflictStamp(now: Date): string {
+  const iso = now.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+}
+
+/**
+ * The name of a conflict copy of the key segment `base`: `name (conflict 2026-11-24 0546).ext`, then ` 2`, ` 3`… after
+ * the stamp for later attempts. The stem is shortened (never the stamp) so the escaped name fits in 255 bytes.
+ */
+export function conflictSegment(base: string, stamp: string, attempt: number, atRoot: boolean): string {
+  const dot = base.lastIndexOf('.');
+  const hasExtension = dot > 0 && dot < base.length - 1 && !/^\.+$/.test(base.slice(0, dot));
+  let stem = hasExtension ? base.slice(0, dot) : base;
+  let extension = hasExtension ? base.slice(dot) : '';
+  const label = ` (conflict ${stamp}${attempt > 1 ? ` ${attempt}` : ''})`;
+  const fits = () => utf8Length(escapeSegment(stem + label + extension, atRoot)) <= MAX_NAME_BYTES;
+  while (!fits() && stem !== '') stem = dropLastCodePoint(stem);
+  while (!fits() && extension !== '') extension = dropLastCodePoint(extension);
+  return stem + label + extension;
+}
+
+function dropLastCodePoint(s: string): string {
+  const last = s.charCodeAt(s.length - 1);
+  return s.slice(0, (last & 0xfc00) === 0xdc00 && s.length > 1 ? -2 : -1);
+}
+
+/** Is the local file what the journal last saw: same size and mtime (fast check), or same content (hashed)? */
+export function localMatchesJournal(local: LocalFile, entry: JournalEntry): boolean {
+  if (local.size === entry.localSize && local.mtimeMs === entry.localMtimeMs) return true;
+  return local.hash !== undefined && local.hash === entry.remoteHash;
+}
+
+interface Decision {
+  state: SyncState;
+  action: Action | null;
+  note?: string;
+}
+
+const NOTE = {
+  upOnly: 'direction up: nothing is downloaded',
+  downOnly: 'direction down: nothing is uploaded',
+  keptLocalEdit: 'direction down: the local edit is kept and not overwritten',
+  keptLocally: (key: string) => `kept locally; restore with \`qjournal restore ${key}\``,
+  sameContent: 'same content on both sides: only the journal is written',
+  goneBothSides: 'gone on both sides: the journal row is dropped',
+  conflictReported: 'both sides changed: left as they are (conflict = report)',
+} as const;
+
+/** A remote or journal key, and what each side holds for it. */
+interface KnownKey {
+  key: string;
+  /** Canonical local path (`keyMapper` over every key in play); '' until mapped. */
+  home: string;
+  remote: RemoteObject | undefined;
+  entry: JournalEntry | undefined;
+  /** The local file this key owns (found by `claimLocalFiles`). */
+  local: LocalFile | undefined;
+  /** A rename (or a case collision) already accounts for this key. */
+  done: boolean;
+}
+
+/** A local file no known key owns, whose name is the canonical path of a new key. */
+interface NewLocal {
+  key: string;
+  file: LocalFile;
+  done: boolean;
+}
+
+class Planner {
+  private readonly prefix: string;
+  private readonly options: PlanOptions;
+  private readonly up: boolean;
+  private readonly down: boolean;
+  private readonly local: LocalFile[];
+  /** Every remote key and every journal key below the prefix, with what each side holds. */
+  private readonly byKey = new Map<string, KnownKey>();
+  /** Local files not yet owned by a key, by path: claiming one removes it. */
+  private readonly unclaimed = new Map<string, LocalFile>();
+  private readonly items: PlanItem[] = [];
+  /** The keys of `byKey` that have a local path (the others are reported unmappable). */
+  private readonly known: KnownKey[] = [];
+  private readonly newLocal: NewLocal[] = [];
+  /** Names taken for conflict copies (built on first use). */
+  private taken: { keys: Set<string>; paths: Set<string> } | null = null;
+
+  constructor(input: PlanInput) {
+    this.prefix = input.prefix;
+    this.options = input.options;
+    this.up = input.options.direction !== 'down';
+    this.down = input.options.direction !== 'up';
+    this.local = input.local;
+    for (const remote of input.remote) this.byKey.set(remote.key, { key: remote.key, home: '', remote, entry: undefined, local: undefined, done: false });
+    for (const entry of input.journal) {
+      if (!entry.key.startsWith(input.prefix)) continue;
+      const k = this.byKey.get(entry.key);
+      if (k) k.entry = entry;
+      else this.byKey.set(entry.key, { key: entry.key, home: '', remote: undefined, entry, local: undefined, done: false });
+    }
+    for (const file of input.local) this.unclaimed.set(file.path, file);
+  }
+
+  plan(): Plan {
+    const decodedLocalKeys = this.local.map((file) => decodePathToKey(file.path, this.prefix));
+    const mapper = this.mapKnownKeys(decodedLocalKeys);
+    this.claimLocalFiles();
+    this.classifyUnclaimedLocalFiles(decodedLocalKeys, mapper);
+    if (this.options.caseInsensitive) this.reportCaseCollisions();
+    if (this.up) this.pairLocalRenames();
+    if (this.down) this.pairRemoteRenames();
+    for (const k of this.known) if (!k.done) this.push(k.key, k.local?.path ?? k.home, this.decide(k));
+    for (const n of this.newLocal) if (!n.done) this.push(n.key, n.file.path, this.decideNewLocal(n));
+    this.items.sort(byKeyThenPath);
+    return { items: this.items };
+  }
+
+  // ── matching ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Canonical paths over every key in play (a folder seen on either side turns a file `x` into `x%`). */
+  private mapKnownKeys(decodedLocalKeys: (string | { reason: string })[]): KeyMapper {
+    const decodedKeys = decodedLocalKeys.filter((d): d is string => typeof d === 'string');
+    const mapper = keyMapper(this.prefix, this.byKey.keys(), decodedKeys);
+    for (const k of this.byKey.values()) {
+      const home = mapper.map(k.key);
+      if (typeof home === 'string') {
+        k.home = home;
+        this.known.push(k);
+      } else {
+        this.push(k.key, null, { state: 'unmappable', action: null, note: home.reason });
+      }
+    }
+    return mapper;
+  }
+
+  /**
+   * Give each known key its local file: first the path the journal recorded, then the canonical path, then a path equal
+   * after Unicode normalization (and case folding on a case-insensitive file system) — exact names always win.
+   */
+  private claimLocalFiles(): void {
+    const claim = (k: KnownKey, path: string): boolean => {
+      const file = this.unclaimed.get(path);
+      if (!file) return false;
+      k.local = file;
+      this.unclaimed.delete(path);
+      return true;
+    };
+    for (const k of this.known) if (k.entry) claim(k, k.entry.path);
+    for (const k of this.known) if (!k.local) claim(k, k.home);
+    if (this.unclaimed.size === 0) return;
+
+    const unmatched = this.known.filter((k) => !k.local).sort(byKey);
+    if (unmatched.length === 0) return;
+    const byIdentity = new Map<string, string[]>();
+    for (const path of [...this.unclaimed.keys()].sort()) {
+      const id = this.identity(path);
+      const list = byIdentity.get(id);
+      if (list) list.push(path);
+      else byIdentity.set(id, [path]);
+    }
+    for (const k of unmatched) {
+      for (const candidate of [k.entry?.path, k.home]) {
+        if (candidate === undefined) continue;
+        const path = byIdentity.get(this.identity(candidate))?.find((p) => this.unclaimed.has(p));
+        if (path !== undefined && claim(k, path)) break;
+      }
+    }
+  }
+
+  /** A local file no known key claimed: a new key when its name is canonical, else reported, never uploaded. */
+  private classifyUnclaimedLocalFiles(decodedLocalKeys: (string | { reason: string })[], mapper: KeyMapper): void {
+    if (this.unclaimed.size === 0) return;
+    this.local.forEach((file, i) => {
+      const path = file.path;
+      if (this.unclaimed.get(path) !== file) return;
+      const key = decodedLocalKeys[i];
+      if (typeof key !== 'string') {
+        this.push('', path, { state: 'unmappable', action: null, note: key.reason });
+        return;
+      }
+      const mapped = mapper.map(key);
+      const home = typeof mapped === 'string' ? mapped : undefined;
+      const owner = this.byKey.get(key);
+      if (owner) {
+        const where = owner.local?.path ?? home ?? '(unmappable)';
+        this.push('', path, { state: 'unmappable', action: null, note: `another name for key ${JSON.stringify(key)}, whose local file is ${JSON.stringify(where)}` });
+      } else if (home !== path) {
+        const note = `${JSON.stringify(path)} is not the canonical name of key ${JSON.stringify(key)} (that is ${JSON.stringify(home ?? '(unmappable)')})`;
+        this.push('', path, { state: 'unmappable', action: null, note });
+      } else {
+        this.newLocal.push({ key, file, done: false });
+      }
+    });
+  }
+
+  /**
+   * On a case-insensitive file system two keys whose paths fold to the same name would overwrite each other, and a
+   * file would stand where another key needs a folder. Whatever is on disk wins, then keys the journal knows, then the
+   * first key in order; the others are reported as unmappable instead of being downloaded over each other.
+   */
+  private reportCaseCollisions(): void {
+    const files = new Map<string, string>();
+    const folders = new Map<string, string>();
+    const occupy = (path: string) => {
+      files.set(foldKey(path), path);
+      for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
+        const folder = foldKey(path.slice(0, slash));
+        if (!folders.has(folder)) folders.set(folder, path.slice(0, slash));
+      }
+    };
+    for (const k of this.known) if (k.local) occupy(this.rehomeTarget(k) ?? k.local.path);
+    for (const path of this.unclaimed.keys()) occupy(path);
+
+    const withoutFile = this.known.filter((k) => !k.local);
+    withoutFile.sort((a, b) => Number(b.entry !== undefined) - Number(a.entry !== undefined) || compareStrings(a.key, b.key));
+    for (const k of withoutFile) {
+      const clash = caseClash(k.home, files, folders);
+      if (clash === null) {
+        occupy(k.home);
+        continue;
+      }
+      k.done = true;
+      this.push(k.key, null, { state: 'unmappable', action: null, note: `case collision on a case-insensitive file system: ${clash}` });
+    }
+  }
+
+  private identity(path: string): string {
+    return this.options.caseInsensitive ? foldKey(path) : nfcKey(path);
+  }
+
+  // ── renames ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A journaled file gone from its path while its object is unchanged, plus a new local file with the same qetag:
+   * the user renamed it, so the object is moved on the server instead of uploaded again (state renamed-local).
+   */
+  private pairLocalRenames(): void {
+    const gone = this.known
+      .filter((k) => !k.done && k.entry && k.remote && !k.local && k.remote.hash === k.entry.remoteHash && k.entry.fsize > 0)
+      .sort(byKey);
+    if (gone.length === 0) return;
+    // Same qetag means same size: the journal side's 0-byte check covers both.
+    const fresh = this.newLocal.filter((n) => n.file.hash !== undefined).sort(byKey);
+    const pairs = pairByHash(
+      gone.map((k) => ({ hash: k.entry!.remoteHash, name: basename(k.entry!.path) })),
+      fresh.map((n) => ({ hash: n.file.hash!, name: basename(n.file.path) })),
+    );
+    for (const [g, f] of pairs) {
+      const from = gone[g];
+      const to = fresh[f];
+      from.done = true;
+      to.done = true;
+      this.push(to.key, to.file.path, {
+        state: 'renamed-local',
+        action: { kind: 'move-remote', fromKey: from.key, key: to.key, path: to.file.path, reason: 'renamed-local', local: to.file, remote: from.remote! },
+        note: `renamed from ${JSON.stringify(from.entry!.path)}`,
+      });
+    }
+  }
+
+  /**
+   * A journaled object gone from the bucket while its local file is unchanged, plus a new key with the same qetag
+   * that has no local file yet: renamed in the bucket, so the local file is renamed instead of downloaded again.
+   */
+  private pairRemoteRenames(): void {
+    const gone = this.known
+      .filter((k) => !k.done && k.entry && k.local && !k.remote && k.entry.fsize > 0 && localMatchesJournal(k.local, k.entry))
+      .sort(byKey);
+    if (gone.length === 0) return;
+    const fresh = this.known.filter((k) => !k.done && k.remote && !k.entry && !k.local).sort(byKey);
+    const pairs = pairByHash(
+      gone.map((k) => ({ hash: k.entry!.remoteHash, name: basename(k.key) })),
+      fresh.map((k) => ({ hash: k.remote!.hash, name: basename(k.key) })),
+    );
+    for (const [g, f] of pairs) {
+      const from = gone[g];
+      const to = fresh[f];
+      from.done = true;
+      to.done = true;
+      this.push(to.key, to.home, {
+        state: 'renamed-remote',
+        action: { kind: 'move-local', fromKey: from.key, key: to.key, fromPath: from.local!.path, path: to.home, reason: 'renamed-remote', remote: to.remote! },
+        note: `renamed in the bucket from ${JSON.stringify(from.key)}`,
+      });
+    }
+  }
+
+  // ── decisions ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private decide(k: KnownKey): Decision {
+    const { key, remote, entry, local } = k;
+    const path = local?.path ?? k.home;
+    if (!entry) {
+      if (remote && local) return this.bothChanged(key, path, remote, local);
+      if (remote) return this.newRemote(key, path, remote);
+      // A known key has a remote object or a journal row; a local file alone is a new key (decideNewLocal).
+      throw new Error(`planSync: key ${JSON.stringify(key)} has neither a remote object nor a journal row`);
+    }
+    if (!remote && !local) return { state: 'remote-deleted', action: { kind: 'forget', key, path, reason: 'remote-deleted' }, note: NOTE.goneBothSides };
+    if (!local) return this.localDeleted(key, path, remote!, entry);
+    if (!remote) return this.remoteDeleted(key, path, local, entry);
+
+    const localSame = localMatchesJournal(local, entry);
+    const remoteSame = remote.hash === entry.remoteHash;
+    if (localSame && remoteSame) return this.inSync(k, path, remote, local, entry);
+    if (remoteSame) {
+      if (!this.up) return { state: 'local-modified', action: null, note: NOTE.keptLocalEdit };
+      return { state: 'local-modified', action: { kind: 'upload', key, path, reason: 'local-modified', local, expectRemoteHash: entry.remoteHash } };
+    }
+    if (localSame) {
+      if (!this.down) return { state: 'remote-modified', action: null, note: NOTE.upOnly };
+      return { state: 'remote-modified', action: { kind: 'download', key, path, reason: 'remote-modified', remote } };
+    }
+    return this.bothChanged(key, path, remote, local);
+  }
+
+  private inSync(k: KnownKey, path: string, remote: RemoteObject, local: LocalFile, entry: JournalEntry): Decision {
+    const target = this.rehomeTarget(k);
+    if (target !== null) {
+      return {
+        state: 'renamed-remote',
+        action: { kind: 'move-local', fromKey: k.key, key: k.key, fromPath: path, path: target, reason: 'renamed-remote', remote },
+        note: `keys below ${JSON.stringify(path)}/ appeared: the file moves to ${JSON.stringify(target)} so the folder can exist`,
+      };
+    }
+    if (local.size !== entry.localSize || local.mtimeMs !== entry.localMtimeMs) {
+      return { state: 'in-sync', action: { kind: 'record', key: k.key, path, reason: 'in-sync', remote, local } };
+    }
+    return { state: 'in-sync', action: null };
+  }
+
+  /**
+   * A file `x` recorded at its journal path `x` while keys `x/...` now exist: its canonical path became `x%`. Returns
+   * that path when the file (unchanged on both sides) should move there, else null. Only downloads need the folder.
+   */
+  private rehomeTarget(k: KnownKey): string | null {
+    const { entry, local, remote } = k;
+    if (!this.down || !entry || !local || !remote || local.path !== entry.path || k.home !== `${entry.path}%`) return null;
+    return localMatchesJournal(local, entry) && remote.hash === entry.remoteHash ? k.home : null;
+  }
+
+  private newRemote(key: string, path: string, remote: RemoteObject): Decision {
+    if (!this.down) return { state: 'new-remote', action: null, note: NOTE.upOnly };
+    return { state: 'new-remote', action: { kind: 'download', key, path, reason: 'new-remote', remote } };
+  }
+
+  private decideNewLocal({ key, file }: NewLocal): Decision {
+    if (!this.up) return { state: 'new-local', action: null, note: NOTE.downOnly };
+    return { state: 'new-local', action: { kind: 'upload', key, path: file.path, reason: 'new-local', local: file, expectRemoteHash: null } };
+  }
+
+  /** No local file; the journal had one. */
+  private localDeleted(key: string, path: string, remote: RemoteObject, entry: JournalEntry): Decision {
+    if (remote.hash !== entry.remoteHash) {
+      // Deleted here, changed there: the newer remote version comes back; it is never deleted.
+      if (!this.down) return { state: 'local-deleted', action: null, note: 'deleted locally but changed in the bucket since: not deleted (direction up)' };
+      return {
+        state: 'remote-modified',
+        action: { kind: 'download', key, path, reason: 'remote-modified', remote },
+        note: 'deleted locally but changed in the bucket since: the new version is downloaded',
+      };
+    }
+    const download: Decision = { state: 'local-deleted', action: { kind: 'download', key, path, reason: 'local-deleted', remote } };
+    const deletes = this.options.deletes;
+    switch (deletes) {
+      case 'keep':
+        if (!this.down) return { state: 'local-deleted', action: null, note: `${NOTE.upOnly} (deletes = keep: not deleted in the bucket)` };
+        return { ...download, note: 'downloaded again (deletes = keep)' };
+      case 'mirror':
+        if (this.up) return { state: 'local-deleted', action: { kind: 'delete-remote', key, path, reason: 'local-deleted', remote } };
+        return { ...download, note: 'direction down never deletes in the bucket: downloaded again' };
+      default:
+        return assertNever(deletes);
+    }
+  }
+
+  /**
+   * No remote object; the journal had one. An unchanged local file follows the delete policy. An edited one is never
+   * trashed: the edit wins over the deletion and is uploaded again (insert-only) when uploading is allowed, otherwise
+   * it is kept and reported.
+   */
+  private remoteDeleted(key: string, path: string, local: LocalFile, entry: JournalEntry): Decision {
+    if (!localMatchesJournal(local, entry)) {
+      if (!this.up) return { state: 'remote-deleted', action: null, note: `edited locally after it was deleted in the bucket: ${NOTE.keptLocally(key)}` };
+      return {
+        state: 'local-modified',
+        action: { kind: 'upload', key, path, reason: 'local-modified', local, expectRemoteHash: null },
+        note: 'edited locally after it was deleted in the bucket: uploaded again',
+      };
+    }
+    const deletes = this.options.deletes;
+    switch (deletes) {
+      case 'mirror':
+        if (this.down) return { state: 'remote-deleted', action: { kind: 'trash-local', key, path, reason: 'remote-deleted', local } };
+        return { state: 'remote-deleted', action: null, note: `direction up: ${NOTE.keptLocally(key)}` };
+      case 'keep':
+        return { state: 'remote-deleted', action: null, note: NOTE.keptLocally(key) };
+      default:
+        return assertNever(deletes);
+    }
+  }
+
+  /** Both sides differ from the journal (or both are new): the same bytes are simply recorded, else the policy decides. */
+  private bothChanged(key: string, path: string, remote: RemoteObject, local: LocalFile): Decision {
+    if (local.hash !== undefined && local.hash === remote.hash) {
+      return { state: 'conflict', action: { kind: 'record', key, path, reason: 'conflict', remote, local }, note: NOTE.sameContent };
+    }
+    const policy: ConflictPolicy = this.options.conflict;
+    switch (policy) {
+      case 'keep-both': {
+        const copy = this.conflictCopy(key, path);
+        return {
+          state: 'conflict',
+          action: {
+            kind: 'keep-both',
+            key,
+            path,
+            reason: 'conflict',
+            remote,
+            local,
+            conflictPath: copy.path,
+            conflictKey: this.up ? copy.key : null,
+          },
+          note: `local version kept as ${JSON.stringify(copy.path)}`,
+        };
+      }
+      case 'remote':
+        if (!this.down) return { state: 'conflict', action: null, note: 'both sides changed; direction up cannot apply conflict = remote' };
+        return { state: 'conflict', action: { kind: 'download', key, path, reason: 'conflict', remote }, note: 'remote version wins; the local one goes to the trash' };
+      case 'local':
+        if (!this.up) return { state: 'conflict', action: null, note: 'both sides changed; direction down cannot apply conflict = local' };
+        return { state: 'conflict', action: { kind: 'upload', key, path, reason: 'conflict', local, expectRemoteHash: remote.hash }, note: 'local version wins' };
+      case 'report':
+        return { state: 'conflict', action: null, note: NOTE.conflictReported };
+      default:
+        return assertNever(policy);
+    }
+  }
+
+  // ── conflict copies ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Where the local version of a conflicted key goes: beside it, named by `conflictSegment`, at a path no local file,
+   * key, folder or earlier conflict copy uses (on either side), with the key that path stands for.
+   */
+  private conflictCopy(key: string, path: string): { path: string; key: string } {
+    const taken = (this.taken ??= this.takenNames());
+    const rest = key.slice(this.prefix.length);
+    const keyDir = this.prefix + rest.slice(0, rest.lastIndexOf('/') + 1);
+    const base = rest.slice(rest.lastIndexOf('/') + 1);
+    const pathDir = path.slice(0, path.lastIndexOf('/') + 1);
+    const stamp = conflictStamp(this.options.now);
+    for (let attempt = 1; ; attempt++) {
+      const segment = conflictSegment(base, stamp, attempt, pathDir === '');
+      const copy = { path: pathDir + escapeSegment(segment, pathDir === ''), key: keyDir + segment };
+      if (taken.keys.has(copy.key) || taken.paths.has(this.identity(copy.path))) continue;
+      taken.keys.add(copy.key);
+      taken.paths.add(this.identity(copy.path));
+      return copy;
+    }
+  }
+
+  private takenNames(): { keys: Set<string>; paths: Set<string> } {
+    const keys = new Set<string>();
+    const paths = new Set<string>();
+    const addWithFolders = (set: Set<string>, name: string) => {
+      set.add(name);
+      for (let slash = name.indexOf('/'); slash !== -1; slash = name.indexOf('/', slash + 1)) set.add(name.slice(0, slash));
+    };
+    for (const key of this.byKey.keys()) addWithFolders(keys, key);
+    for (const k of this.known) addWithFolders(paths, this.identity(k.home));
+    for (const n of this.newLocal) addWithFolders(keys, n.key);
+    for (const file of this.local) addWithFolders(paths, this.identity(file.path));
+    return { keys, paths };
+  }
+
+  private push(key: string, path: string | null, decision: Decision): void {
+    // An item names where its file ends up: a move's target, not its source.
+    const item: PlanItem = { key, path: decision.action?.path ?? path, state: decision.state, action: decision.action };
+    if (decision.note !== undefined) item.note = decision.note;
+    this.items.push(item);
+  }
+}
+
+interface RenameSide {
+  hash: string;
+  name: string;
+}
+
+/**
+ * Pair each `gone` entry with at most one `fresh` entry of the same hash: same base name first (a moved folder keeps
+ * its file names), then the rest in order. Returns index pairs; both lists are taken in the order given.
+ */
+function pairByHash(gone: RenameSide[], fresh: RenameSide[]): [number, number][] {
+  if (gone.length === 0 || fresh.length === 0) return [];
+  const freshByHash = new Map<string, number[]>();
+  fresh.forEach((f, i) => {
+    const list = freshByHash.get(f.hash);
+    if (list) list.push(i);
+    else freshByHash.set(f.hash, [i]);
+  });
+  const pairs: [number, number][] = [];
+  const usedFresh = new Set<number>();
+  const pairedGone = new Set<number>();
+  for (const sameName of [true, false]) {
+    gone.forEach((g, gi) => {
+      if (pairedGone.has(gi)) return;
+      const match = freshByHash.get(g.hash)?.find((fi) => !usedFresh.has(fi) && (!sameName || fresh[fi].name === g.name));
+      if (match === undefined) return;
+      usedFresh.add(match);
+      pairedGone.add(gi);
+      pairs.push([gi, match]);
+    });
+  }
+  return pairs;
+}
+
+function caseClash(path: string, files: Map<string, string>, folders: Map<string, string>): string | null {
+  const folded = foldKey(path);
+  const sameFile = files.get(folded);
+  if (sameFile !== undefined) return `${JSON.stringify(path)} and ${JSON.stringify(sameFile)} are the same file`;
+  const sameFolder = folders.get(folded);
+  if (sameFolder !== undefined) return `${JSON.stringify(path)} would be a file where ${JSON.stringify(sameFolder)} is a folder`;
+  for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
+    const blocking = files.get(foldKey(path.slice(0, slash)));
+    if (blocking !== undefined) return `${JSON.stringify(path)} needs a folder where ${JSON.stringify(blocking)} is a file`;
+  }
+  return null;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byKey(a: { key: string }, b: { key: string }): number {
+  return compareStrings(a.key, b.key);
+}
+
+function byKeyThenPath(a: PlanItem, b: PlanItem): number {
+  return compareStrings(a.key, b.key) || compareStrings(a.path ?? '', b.path ?? '');
+}

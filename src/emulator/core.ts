@@ -1,0 +1,72 @@
+import { Bucket } from './bucket.js';
+import { CounterBook } from './counters.js';
+import { FaultBook } from './faults.js';
+import { MultipartUploads } from './multipart-v2.js';
+import { BlockUploads } from './resumable-v1.js';
+import { UploadSessions } from './upload-sessions.js';
+import type { ObjectRecord, StoredObject } from './types.js';
+
+/** Everything one emulator holds, and the test-facing operations on it (the server and the control API share them). */
+export class EmulatorCore {
+  readonly counters = new CounterBook();
+  readonly faults = new FaultBook();
+  readonly v1 = new BlockUploads();
+  readonly v2: MultipartUploads;
+  private readonly sessions: UploadSessions;
+
+  constructor(
+    readonly bucket: Bucket,
+    uploadsDir?: string,
+  ) {
+    this.sessions = new UploadSessions(uploadsDir);
+    this.v2 = new MultipartUploads(this.sessions);
+  }
+
+  seed(objects: Record<string, string | Buffer>): void {
+    const records: ObjectRecord[] = [];
+    for (const [key, content] of Object.entries(objects)) {
+      records.push(this.bucket.newRecord(key, Buffer.isBuffer(content) ? Buffer.from(content) : Buffer.from(content, 'utf8')));
+    }
+    this.bucket.store.putMany(records);
+  }
+
+  reset(): void {
+    this.bucket.store.clear();
+    this.faults.clear();
+    this.counters.reset();
+    this.v1.clear();
+    this.sessions.clear();
+  }
+
+  objects(): Map<string, StoredObject> {
+    const store = this.bucket.store;
+    return new Map(store.sortedKeys().map((key) => [key, store.get(key)!]));
+  }
+
+  getObject(key: string): Buffer | undefined {
+    return this.bucket.store.get(key)?.data;
+  }
+
+  deleteObject(key: string): void {
+    this.bucket.store.delete(key);
+  }
+
+  /** A server-side move: hash, putTime and everything else stay. */
+  renameObject(from: string, to: string): void {
+    const record = this.bucket.store.get(from);
+    if (!record) throw new Error(`renameObject: no object ${JSON.stringify(from)}`);
+    if (from === to) return;
+    this.bucket.store.put({ ...record, key: to });
+    this.bucket.store.delete(from);
+  }
+
+  /** Serves different bytes under the same listed hash and size (a client's qetag check must catch it). */
+  corruptObject(key: string): void {
+    const record = this.bucket.store.get(key);
+    if (!record) throw new Error(`corruptObject: no object ${JSON.stringify(key)}`);
+    const data = Buffer.from(record.data);
+    if (data.length === 0) return;
+    for (let i = 0; i < data.length; i += Math.max(1, Math.floor(data.length / 16))) data[i] ^= 0xff;
+    this.bucket.store.put({ ...record, data });
+  }
+}

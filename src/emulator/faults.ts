@@ -1,0 +1,71 @@
+import type { FaultSpec, RouteName } from './types.js';
+
+/** What the matching faults add up to for one request. */
+export interface AppliedFault {
+  status?: number;
+  delayMs: number;
+  throttleBytesPerSec?: number;
+  truncate: boolean;
+  reset: boolean;
+}
+
+interface ActiveFault {
+  spec: FaultSpec;
+  remaining?: number;
+}
+
+/**
+ * Injected faults, matched by route. `times` N: the next N matching requests, then dropped; `probability` p: each
+ * matching request with chance p until cleared; neither: always.
+ *
+ * Several matching faults combine, in the order they were added, but a fault is used up only when it takes effect:
+ * after a `reset` nothing else does; after a `status` answer only pure delays do (truncating or throttling an
+ * injected error is pointless). So `{status: 503, times: 2}` then `{truncate: true, times: 1}` gives two 503s and
+ * then one truncated body.
+ */
+export class FaultBook {
+  private faults: ActiveFault[] = [];
+
+  add(spec: FaultSpec): void {
+    if (!spec || typeof spec.route !== 'string') throw new TypeError('a fault needs a route');
+    if (spec.times !== undefined && !(Number.isInteger(spec.times) && spec.times > 0)) throw new TypeError('fault times must be a positive integer');
+    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw new TypeError('fault probability must be within 0..1');
+    if (spec.throttleBytesPerSec !== undefined && !(spec.throttleBytesPerSec > 0)) throw new TypeError('fault throttleBytesPerSec must be positive');
+    this.faults.push({ spec: { ...spec }, remaining: spec.times });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  list(): FaultSpec[] {
+    return this.faults.map((f) => ({ ...f.spec, ...(f.remaining !== undefined ? { times: f.remaining } : {}) }));
+  }
+
+  /** The faults that apply to this request (using up their `times`), or undefined when none does. */
+  take(route: RouteName): AppliedFault | undefined {
+    let applied: AppliedFault | undefined;
+    for (const fault of this.faults) {
+      const { spec } = fault;
+      if (spec.route !== route || !takesEffect(spec, applied)) continue;
+      if (spec.probability !== undefined && Math.random() >= spec.probability) continue;
+      if (fault.remaining !== undefined) fault.remaining--;
+      applied ??= { delayMs: 0, truncate: false, reset: false };
+      if (spec.status !== undefined) applied.status ??= spec.status;
+      if (spec.delayMs) applied.delayMs += spec.delayMs;
+      if (spec.throttleBytesPerSec) applied.throttleBytesPerSec = Math.min(applied.throttleBytesPerSec ?? Infinity, spec.throttleBytesPerSec);
+      if (spec.truncate) applied.truncate = true;
+      if (spec.reset) applied.reset = true;
+    }
+    this.faults = this.faults.filter((f) => f.remaining === undefined || f.remaining > 0);
+    return applied;
+  }
+}
+
+function takesEffect(spec: FaultSpec, applied: AppliedFault | undefined): boolean {
+  if (!applied) return true;
+  if (applied.reset) return false;
+  if (spec.reset) return true;
+  if (applied.status !== undefined) return spec.status === undefined && !spec.truncate && !spec.throttleBytesPerSec;
+  return true;
+}

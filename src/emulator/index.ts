@@ -1,0 +1,121 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Bucket } from './bucket.js';
+import { EmulatorCore } from './core.js';
+import { DirStore } from './dir-store.js';
+import { createEmulatorServer } from './server.js';
+import { MemoryStore } from './store.js';
+import type { Counters, FaultSpec, StoredObject } from './types.js';
+
+export type { Counters, FaultSpec, RouteName, StoredObject } from './types.js';
+
+export interface EmulatorOptions {
+  /** 0 = any free port (the default). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Persist objects and multipart sessions here; in memory when absent. */
+  dataDir?: string;
+  /** Default 'demo-bucket'. */
+  bucket?: string;
+  private?: boolean;
+  accessKey?: string;
+  secretKey?: string;
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:PORT`: rs, rsf, up, api, uc and downloads all live on this one port. */
+  url: string;
+  /** The download domain (same as `url`). */
+  domain: string;
+  port: number;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+  private: boolean;
+  /** Sets or overwrites objects (new putTime). */
+  seed(objects: Record<string, string | Buffer>): void;
+  /** Drops all objects, faults, counters and upload sessions. */
+  reset(): void;
+  /** A snapshot in key order (UTF-8 byte order). */
+  objects(): Map<string, StoredObject>;
+  getObject(key: string): Buffer | undefined;
+  deleteObject(key: string): void;
+  /** Keeps hash and putTime, like a server-side move. */
+  renameObject(from: string, to: string): void;
+  /** Flips bytes of the served body but keeps the listed hash and fsize. */
+  corruptObject(key: string): void;
+  counters(): Counters;
+  resetCounters(): void;
+  addFault(f: FaultSpec): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_ACCESS_KEY = 'qjournal-emulator-access-key';
+const DEFAULT_SECRET_KEY = 'qjournal-emulator-secret-key';
+
+/** Starts a Kodo emulator serving one bucket (shared/qiniu-protocol.md §10). */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const bucketName = opts.bucket ?? 'demo-bucket';
+  const credentials = { accessKey: opts.accessKey ?? DEFAULT_ACCESS_KEY, secretKey: opts.secretKey ?? DEFAULT_SECRET_KEY };
+  const store = opts.dataDir ? new DirStore(opts.dataDir) : new MemoryStore();
+  const bucket = new Bucket(bucketName, credentials, Boolean(opts.private), store);
+  const core = new EmulatorCore(bucket, opts.dataDir ? path.join(opts.dataDir, 'uploads') : undefined);
+
+  let hostPort = '';
+  const server = createEmulatorServer(core, () => hostPort);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  hostPort = `${urlHost}:${port}`;
+  const url = `http://${hostPort}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    domain: url,
+    port,
+    bucket: bucketName,
+    accessKey: credentials.accessKey,
+    secretKey: credentials.secretKey,
+    private: Boolean(opts.private),
+    seed: (objects) => core.seed(objects),
+    reset: () => core.reset(),
+    objects: () => core.objects(),
+    getObject: (key) => core.getObject(key),
+    deleteObject: (key) => core.deleteObject(key),
+    renameObject: (from, to) => core.renameObject(from, to),
+    corruptObject: (key) => core.corruptObject(key),
+    counters: () => core.counters.snapshot(),
+    resetCounters: () => core.counters.reset(),
+    addFault: (f) => core.faults.add(f),
+    clearFaults: () => core.faults.clear(),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => store.close())),
+  };
+}
+
+/** The config.ini lines that point qjournal at this emulator. */
+export function configSnippet(emu: Emulator): string {
+  return [
+    '[bucket]',
+    `name = ${emu.bucket}`,
+    `domain = ${emu.domain}`,
+    `private = ${emu.private}`,
+    '',
+    '[endpoints]',
+    ...(['rs', 'rsf', 'up', 'api', 'uc'] as const).map((service) => `${service} = ${emu.url}`),
+    '',
+  ].join('\n');
+}

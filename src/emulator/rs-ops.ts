@@ -1,0 +1,133 @@
+import type { Bucket } from './bucket.js';
+import { checkKey, decodeBase64UrlText, decodeKeyEntry, percentDecode } from './encoding.js';
+import { KodoError, fileExists, invalidArgument, noSuchFile } from './kodo-error.js';
+import type { ObjectRecord } from './types.js';
+
+/** The outcome of one rs operation, as a batch reports it: `{code, data?}`. */
+export interface OpResult {
+  code: number;
+  data?: unknown;
+}
+
+export const RS_OPS = ['stat', 'move', 'copy', 'delete', 'chgm', 'chtype', 'chstatus', 'deleteAfterDays'] as const;
+export type RsOp = (typeof RS_OPS)[number];
+
+/** stat's answer for a record (shared/qiniu-protocol.md §4). */
+export function statOf(record: ObjectRecord, needParts = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    fsize: record.fsize,
+    hash: record.hash,
+    mimeType: record.mimeType,
+    putTime: record.putTime,
+    type: record.type,
+    md5: record.md5,
+  };
+  if (record.endUser) out.endUser = record.endUser;
+  if (record.status) out.status = record.status;
+  if (record.meta) out['x-qn-meta'] = record.meta;
+  if (needParts && record.parts) out.parts = record.parts;
+  return out;
+}
+
+/**
+ * Runs one rs operation given as its path (`/stat/<entry>`, `/move/<src>/<dst>/force/true`, …). Never throws:
+ * failures come back as `{code, data: {error}}`, which is what both the single-op routes and `/batch` need.
+ */
+export function runOp(bucket: Bucket, opPath: string, needParts = false): OpResult {
+  try {
+    return execute(bucket, opPath.split('/').slice(1).map(percentDecode), needParts);
+  } catch (err) {
+    if (err instanceof KodoError) return { code: err.status, data: { error: err.message } };
+    throw err;
+  }
+}
+
+function execute(bucket: Bucket, segments: string[], needParts: boolean): OpResult {
+  const [op, entry, ...rest] = segments;
+  const store = bucket.store;
+  const existing = (key: string): ObjectRecord => {
+    const record = store.get(key);
+    if (!record) throw noSuchFile();
+    return record;
+  };
+  switch (op as RsOp) {
+    case 'stat': {
+      const record = existing(decodeKeyEntry(entry, bucket.name));
+      return { code: 200, data: statOf(record, needParts) };
+    }
+    case 'move':
+    case 'copy': {
+      const from = decodeKeyEntry(entry, bucket.name);
+      const to = decodeKeyEntry(rest[0], bucket.name);
+      checkKey(to);
+      const force = options(rest.slice(1)).force === 'true';
+      const source = existing(from);
+      if (store.has(to) && !force) throw fileExists();
+      if (from === to) return { code: 200 };
+      if (op === 'move') {
+        store.put({ ...source, key: to });
+        store.delete(from);
+      } else {
+        store.put({ ...source, key: to, putTime: bucket.nextPutTime() });
+      }
+      return { code: 200 };
+    }
+    case 'delete': {
+      const key = decodeKeyEntry(entry, bucket.name);
+      existing(key);
+      store.delete(key);
+      return { code: 200 };
+    }
+    case 'chgm': {
+      const key = decodeKeyEntry(entry, bucket.name);
+      const opts = options(rest);
+      const record = existing(key);
+      const next: ObjectRecord = { ...record };
+      if (opts.mime !== undefined) {
+        const mime = decodeBase64UrlText(opts.mime);
+        if (!mime) throw invalidArgument('invalid mime type');
+        next.mimeType = mime;
+      }
+      const meta = { ...record.meta };
+      for (const [name, value] of Object.entries(opts)) {
+        if (name.startsWith('x-qn-meta-')) meta[name.slice('x-qn-meta-'.length)] = decodeBase64UrlText(value);
+      }
+      if (Object.keys(meta).length > 0) next.meta = meta;
+      store.put(next);
+      return { code: 200 };
+    }
+    case 'chtype': {
+      const key = decodeKeyEntry(entry, bucket.name);
+      const type = Number(options(rest).type);
+      if (!Number.isInteger(type) || type < 0 || type > 5) throw invalidArgument('invalid type');
+      store.put({ ...existing(key), type });
+      return { code: 200 };
+    }
+    case 'chstatus': {
+      const key = decodeKeyEntry(entry, bucket.name);
+      const status = Number(options(rest).status);
+      if (status !== 0 && status !== 1) throw invalidArgument('invalid status');
+      const record = existing(key);
+      if ((record.status ?? 0) === status) throw invalidArgument(status ? 'already disabled' : 'already enabled');
+      const next: ObjectRecord = { ...record, status };
+      if (!status) delete next.status;
+      store.put(next);
+      return { code: 200 };
+    }
+    case 'deleteAfterDays': {
+      const key = decodeKeyEntry(entry, bucket.name);
+      if (!/^\d+$/.test(rest[0] ?? '')) throw invalidArgument('invalid days');
+      existing(key);
+      return { code: 200 };
+    }
+    default:
+      throw invalidArgument('unknown operation');
+  }
+}
+
+/** `/name/value/name/value…` → record. */
+function options(segments: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < segments.length; i += 2) out[segments[i]] = segments[i + 1];
+  return out;
+}

@@ -1,0 +1,88 @@
+/** Every kind of request the emulator tells apart; counters and faults are keyed by it. */
+export type RouteName =
+  // rsf
+  | 'list'
+  // rs
+  | 'stat'
+  | 'move'
+  | 'copy'
+  | 'delete'
+  | 'chgm'
+  | 'chtype'
+  | 'chstatus'
+  | 'delete-after-days'
+  | 'batch'
+  // up
+  | 'form-upload'
+  | 'v1-mkblk'
+  | 'v1-bput'
+  | 'v1-mkfile'
+  | 'v2-init'
+  | 'v2-part'
+  | 'v2-complete'
+  | 'v2-abort'
+  | 'v2-list-parts'
+  // io / download domain
+  | 'download'
+  | 'head'
+  // uc
+  | 'query'
+  | 'buckets'
+  | 'domains'
+  // `/_emulator/...` control API
+  | 'control'
+  // anything unrecognised (answered 404/405)
+  | 'other';
+
+export interface FaultSpec {
+  route: RouteName;
+  /** Answer this status with `{"error":"injected fault"}`; the request is not processed (no side effects). */
+  status?: number;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Pace the response body (downloads) and the reading of the request body (uploads). */
+  throttleBytesPerSec?: number;
+  /** Send the headers with the full Content-Length but only about half the body, then destroy the socket. */
+  truncate?: boolean;
+  /** Destroy the socket without answering. */
+  reset?: boolean;
+  /** Apply to the next N matching requests, then drop the fault. */
+  times?: number;
+  /** Apply to each matching request with this chance (until cleared). */
+  probability?: number;
+}
+
+export interface Counters {
+  requests: Partial<Record<RouteName, number>>;
+  /** Request body bytes received. */
+  bytesIn: Partial<Record<RouteName, number>>;
+  /** Response body bytes written (for downloads: the bytes actually sent). */
+  bytesOut: Partial<Record<RouteName, number>>;
+  /** One entry per download request that carried a Range header; inclusive, as served (`end` -1 when refused). */
+  ranges: { key: string; start: number; end: number }[];
+}
+
+export interface StoredObject {
+  key: string;
+  data: Buffer;
+  hash: string;
+  fsize: number;
+  mimeType: string;
+  /** 100 ns units (Date.now() * 10^4, strictly increasing, always exactly representable). */
+  putTime: number;
+  /** Hex MD5 of `data` as uploaded. */
+  md5: string;
+  /** Storage class: 0 standard, 1 IA, 2 archive, 3 deep archive, 4 archive-IR, 5 intelligent tiering. */
+  type: number;
+}
+
+/** What the emulator keeps per object beyond the public shape. Records are immutable: changes replace them. */
+export interface ObjectRecord extends StoredObject {
+  /** Part sizes of a v2 multipart upload (served by `stat?needparts=true`). */
+  parts?: number[];
+  endUser?: string;
+  /** 1 = disabled (chstatus). */
+  status?: number;
+  /** `x-qn-meta-*` metadata, names without the prefix. */
+  meta?: Record<string, string>;
+}

@@ -1,0 +1,181 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { CLI, localTree, makeWorkspace, requestsOf, type Workspace } from '../helpers/workspace.js';
+
+// Issue #5: transfers that survive faults, kill -9 and concurrent runs.
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+beforeEach(() => emu.reset());
+
+function bigBuffer(size: number, seed: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  let x = seed;
+  for (let i = 0; i < size; i += 4) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    buf.writeUInt32LE(x, i);
+  }
+  return buf;
+}
+
+function startCli(ws: Workspace, ...args: string[]): { child: ChildProcess; done: Promise<number> } {
+  const child = spawn(process.execPath, [CLI, 'sync', '--config', ws.configPath, ...args], {
+    env: { ...process.env, ...ws.env, QJOURNAL_RETRY_BASE_MS: '20' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.resume();
+  const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return { child, done };
+}
+
+async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const start = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function partialBytes(ws: Workspace): Promise<number> {
+  const dir = path.join(ws.root, '.qjournal/tmp');
+  let total = 0;
+  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) total += (await fsp.stat(path.join(dir, name))).size;
+  return total;
+}
+
+function integrity(ws: Workspace): string {
+  const db = new Database(path.join(ws.root, '.qjournal/journal.db'), { readonly: true });
+  try {
+    return (db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check;
+  } finally {
+    db.close();
+  }
+}
+
+describe('faults', () => {
+  it('40 % failing downloads: no final file ever differs from its object; a later run completes', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 20; i++) files[`f/${i}.bin`] = bigBuffer(200_000 + i, i);
+    emu.seed(files);
+    emu.addFault({ route: 'download', status: 503, probability: 0.2 });
+    emu.addFault({ route: 'download', truncate: true, probability: 0.2 });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'down', concurrency: '4' } });
+    let code = -1;
+    for (let run = 0; run < 6 && code !== 0; run++) {
+      code = (await ws.run('sync')).code;
+      expect([0, 5]).toContain(code);
+      for (const name of await fsp.readdir(path.join(ws.root, 'f')).catch(() => [] as string[])) {
+        expect((await fsp.readFile(path.join(ws.root, 'f', name))).equals(files[`f/${name}`])).toBe(true);
+      }
+    }
+    expect(code).toBe(0);
+    const tree = await fsp.readdir(path.join(ws.root, 'f'));
+    expect(tree).toHaveLength(20);
+    for (const [rel, content] of Object.entries(files)) expect((await fsp.readFile(path.join(ws.root, rel))).equals(content)).toBe(true);
+  });
+
+  it('40 % failing uploads: the bucket only ever holds whole files; a later run completes', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up', concurrency: '4' } });
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 10; i++) files[`u/${i}.bin`] = bigBuffer(100_000 + i, 100 + i);
+    files['u/big.bin'] = bigBuffer(10 << 20, 7);
+    await localTree(ws.root, files);
+    for (const route of ['form-upload', 'v2-part']) {
+      emu.addFault({ route, status: 503, probability: 0.2 });
+      emu.addFault({ route, reset: true, probability: 0.2 });
+    }
+    let code = -1;
+    for (let run = 0; run < 6 && code !== 0; run++) {
+      code = (await ws.run('sync')).code;
+      expect([0, 5]).toContain(code);
+      for (const [key] of emu.objects()) expect(emu.getObject(key)!.equals(files[key])).toBe(true);
+    }
+    expect(code).toBe(0);
+    expect([...emu.objects().keys()].sort()).toEqual(Object.keys(files).sort());
+  });
+});
+
+describe('kill -9', () => {
+  it('a killed 64 MiB download resumes with a Range request on the next run', async () => {
+    const content = bigBuffer(64 << 20, 42);
+    emu.seed({ 'video.bin': content });
+    emu.addFault({ route: 'download', throttleBytesPerSec: 16 << 20 });
+    const ws = await makeWorkspace(emu);
+    const { child, done } = startCli(ws);
+    await waitFor(async () => (await partialBytes(ws)) > 8 << 20);
+    child.kill('SIGKILL');
+    await done;
+    await expect(fsp.stat(path.join(ws.root, 'video.bin'))).rejects.toThrow();
+    emu.clearFaults();
+    emu.resetCounters();
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    const ranges = emu.counters().ranges.filter((r) => r.key === 'video.bin');
+    expect(ranges.length).toBeGreaterThan(0);
+    expect(ranges[0].start).toBeGreaterThan(0);
+    expect(emu.counters().bytesOut.download ?? 0).toBeLessThan(content.length);
+    expect((await fsp.readFile(path.join(ws.root, 'video.bin'))).equals(content)).toBe(true);
+    expect(integrity(ws)).toBe('ok');
+  });
+
+  it('a killed 64 MiB upload resumes without resending finished parts', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    const content = bigBuffer(64 << 20, 9);
+    await localTree(ws.root, { 'backup.tar': content });
+    emu.addFault({ route: 'v2-part', throttleBytesPerSec: 8 << 20 });
+    const { child, done } = startCli(ws);
+    await waitFor(() => requestsOf(emu, 'v2-part') >= 6);
+    // Give the journal a moment to record the parts that finished.
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGKILL');
+    await done;
+    const sentBefore = emu.counters().bytesIn['v2-part'] ?? 0;
+    expect(emu.objects().has('backup.tar')).toBe(false);
+    emu.clearFaults();
+    emu.resetCounters();
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(requestsOf(emu, 'v2-init')).toBe(0);
+    expect(requestsOf(emu, 'v2-part')).toBeLessThan(16);
+    expect(sentBefore).toBeGreaterThan(0);
+    expect(emu.getObject('backup.tar')!.equals(content)).toBe(true);
+    expect(integrity(ws)).toBe('ok');
+  });
+});
+
+describe('one run at a time', () => {
+  it('a second concurrent run exits at once with a clear message; the first completes', async () => {
+    emu.seed({ 'slow.bin': bigBuffer(8 << 20, 1) });
+    emu.addFault({ route: 'download', throttleBytesPerSec: 4 << 20 });
+    const ws = await makeWorkspace(emu);
+    const first = startCli(ws);
+    await waitFor(async () => (await partialBytes(ws)) > 0);
+    const second = await ws.run('sync');
+    expect(second.code).toBe(6);
+    expect(second.stderr).toMatch(/another qjournal run|locked/i);
+    expect(await first.done).toBe(0);
+    const third = await ws.run('sync');
+    expect(third.code).toBe(0);
+  });
+
+  it('a lock left by a killed run is taken over', async () => {
+    emu.seed({ 'slow.bin': bigBuffer(8 << 20, 2) });
+    emu.addFault({ route: 'download', throttleBytesPerSec: 2 << 20 });
+    const ws = await makeWorkspace(emu);
+    const first = startCli(ws);
+    await waitFor(async () => (await partialBytes(ws)) > 0);
+    first.child.kill('SIGKILL');
+    await first.done;
+    emu.clearFaults();
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+  });
+});

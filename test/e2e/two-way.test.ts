@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { hashFile } from '../../src/local/hash-file.js';
+import { localTree, makeWorkspace, readTree, requestsOf, type Workspace } from '../helpers/workspace.js';
+
+// Issue #4: two-way sync scenarios of the built CLI against the emulator, asserting disk, bucket and counters.
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+beforeEach(() => emu.reset());
+
+const UPLOAD_ROUTES = ['form-upload', 'mkblk', 'bput', 'mkfile', 'v2-init', 'v2-part', 'v2-complete'];
+
+function bucketContents(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of emu.objects().keys()) out[key] = emu.getObject(key)!.toString('utf8');
+  return out;
+}
+
+function uploadBytes(): number {
+  const { bytesIn } = emu.counters();
+  return UPLOAD_ROUTES.reduce((n, r) => n + (bytesIn[r] ?? 0), 0);
+}
+
+async function synced(files: Record<string, string>, sections: Record<string, Record<string, string>> = {}): Promise<Workspace> {
+  emu.seed(files);
+  const ws = await makeWorkspace(emu, { sync: { direction: 'both' }, ...sections });
+  const run = await ws.run('sync');
+  expect(run.code, run.stderr).toBe(0);
+  emu.resetCounters();
+  return ws;
+}
+
+async function fileSnapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (rel: string) => {
+    for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => [])) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(child);
+      else out[child] = createHash('sha1').update(await fsp.readFile(path.join(dir, child))).digest('hex');
+    }
+  };
+  await walk('');
+  return out;
+}
+
+describe('two-way sync', () => {
+  it('uploads a local edit (remote hash = local qetag); the next run transfers nothing', async () => {
+    const ws = await synced({ 'notes.txt': 'v1', 'other.txt': 'x' });
+    await fsp.writeFile(path.join(ws.root, 'notes.txt'), 'v2 edited locally');
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/\[INFO\] Putting notes\.txt$/m);
+    expect(emu.getObject('notes.txt')!.toString()).toBe('v2 edited locally');
+    expect(emu.objects().get('notes.txt')!.hash).toBe(await hashFile(path.join(ws.root, 'notes.txt')));
+
+    emu.resetCounters();
+    const again = await ws.run('sync');
+    expect(again.code).toBe(0);
+    expect(requestsOf(emu, 'download')).toBe(0);
+    expect(requestsOf(emu, ...UPLOAD_ROUTES)).toBe(0);
+  });
+
+  it('uploads new nested local files under the right keys, and never downloads them back', async () => {
+    const ws = await synced({ 'a.txt': 'a' });
+    await localTree(ws.root, { 'new/deep/b.txt': 'b', 'new/年.txt': 'nian', 'c d.txt': 'c' });
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(bucketContents()).toEqual({ 'a.txt': 'a', 'new/deep/b.txt': 'b', 'new/年.txt': 'nian', 'c d.txt': 'c' });
+    emu.resetCounters();
+    expect((await ws.run('sync')).code).toBe(0);
+    expect(requestsOf(emu, 'download')).toBe(0);
+    expect(requestsOf(emu, ...UPLOAD_ROUTES)).toBe(0);
+  });
+
+  it('turns a local rename of a 5 MiB file into a server-side move', async () => {
+    const big = Buffer.alloc(5 << 20, 3).toString('latin1');
+    const ws = await synced({ 'video/big.bin': big });
+    await fsp.mkdir(path.join(ws.root, 'archive'), { recursive: true });
+    await fsp.rename(path.join(ws.root, 'video/big.bin'), path.join(ws.root, 'archive/big-renamed.bin'));
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(uploadBytes()).toBeLessThan(1 << 20);
+    expect(requestsOf(emu, 'move') + requestsOf(emu, 'batch')).toBeGreaterThan(0);
+    expect([...emu.objects().keys()]).toEqual(['archive/big-renamed.bin']);
+    expect(emu.getObject('archive/big-renamed.bin')!.length).toBe(5 << 20);
+  });
+
+  it('turns a renamed folder of 50 files into server-side moves', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) files[`album/p${i}.jpg`] = `photo ${i} `.repeat(2000);
+    const ws = await synced(files);
+    await fsp.rename(path.join(ws.root, 'album'), path.join(ws.root, 'album-2024'));
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(uploadBytes()).toBeLessThan(1 << 20);
+    expect(requestsOf(emu, 'download')).toBe(0);
+    expect([...emu.objects().keys()].sort()).toEqual(Object.keys(files).map((k) => k.replace('album/', 'album-2024/')).sort());
+  });
+
+  it('follows a remote rename with a local rename, downloading nothing', async () => {
+    const ws = await synced({ 'docs/report.pdf': 'pdf bytes '.repeat(1000) });
+    emu.renameObject('docs/report.pdf', 'docs/2024/report-final.pdf');
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(requestsOf(emu, 'download')).toBe(0);
+    expect(Object.keys(await readTree(ws.root))).toEqual(['docs/2024/report-final.pdf']);
+  });
+
+  it('keeps both byte strings when both sides changed (every local file and every object scanned)', async () => {
+    const ws = await synced({ 'plan.txt': 'original' });
+    await fsp.writeFile(path.join(ws.root, 'plan.txt'), 'LOCAL version');
+    emu.seed({ 'plan.txt': 'REMOTE version' });
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    const localValues = Object.values(await readTree(ws.root)).sort();
+    const remoteValues = Object.values(bucketContents()).sort();
+    expect(localValues).toEqual(['LOCAL version', 'REMOTE version']);
+    expect(remoteValues).toEqual(['LOCAL version', 'REMOTE version']);
+    expect(Object.keys(bucketContents()).sort()).toEqual(Object.keys(await readTree(ws.root)).sort());
+  });
+
+  it('conflict = report leaves both untouched and exits 7', async () => {
+    const ws = await synced({ 'plan.txt': 'original' }, { sync: { direction: 'both', conflict: 'report' } });
+    await fsp.writeFile(path.join(ws.root, 'plan.txt'), 'LOCAL');
+    emu.seed({ 'plan.txt': 'REMOTE' });
+    const run = await ws.run('sync');
+    expect(run.code).toBe(7);
+    expect(await readTree(ws.root)).toEqual({ 'plan.txt': 'LOCAL' });
+    expect(bucketContents()).toEqual({ 'plan.txt': 'REMOTE' });
+  });
+
+  it('mirror: a remote deletion moves the local file to the trash', async () => {
+    const ws = await synced({ 'keep.txt': 'k', 'gone.txt': 'g', 'a.txt': 'a', 'b.txt': 'b' }, { sync: { direction: 'both', deletes: 'mirror' } });
+    emu.deleteObject('gone.txt');
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    const tree = await readTree(ws.root);
+    expect(tree['gone.txt']).toBeUndefined();
+    const all = await readTree(ws.root, { includeState: true });
+    const trashed = Object.entries(all).filter(([p]) => p.startsWith('.qjournal/trash/'));
+    expect(trashed.map(([p, v]) => [p.split('/').slice(3).join('/'), v])).toEqual([['gone.txt', 'g']]);
+  });
+
+  it('mirror: a local deletion deletes the remote key', async () => {
+    const ws = await synced({ 'keep.txt': 'k', 'gone.txt': 'g', 'a.txt': 'a', 'b.txt': 'b' }, { sync: { direction: 'both', deletes: 'mirror' } });
+    await fsp.rm(path.join(ws.root, 'gone.txt'));
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(Object.keys(bucketContents()).sort()).toEqual(['a.txt', 'b.txt', 'keep.txt']);
+  });
+
+  it('mirror: an emptied bucket aborts with exit 6 and touches no local file', async () => {
+    const ws = await synced({ 'a.txt': 'a', 'b.txt': 'b', 'c/d.txt': 'd' }, { sync: { direction: 'both', deletes: 'mirror' } });
+    const before = await fileSnapshot(ws.root);
+    for (const key of [...emu.objects().keys()]) emu.deleteObject(key);
+    const run = await ws.run('sync');
+    expect(run.code).toBe(6);
+    const after = await fileSnapshot(ws.root);
+    for (const [p, h] of Object.entries(before)) if (!p.startsWith('.qjournal/')) expect(after[p]).toBe(h);
+    expect(emu.objects().size).toBe(0);
+  });
+
+  it('mirror: refuses to delete more than max_delete of the journal', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) files[`f${i}.txt`] = `v${i}`;
+    const ws = await synced(files, { sync: { direction: 'both', deletes: 'mirror', max_delete: '50%' } });
+    for (let i = 0; i < 6; i++) emu.deleteObject(`f${i}.txt`);
+    const run = await ws.run('sync');
+    expect(run.code).toBe(6);
+    expect(Object.keys(await readTree(ws.root))).toHaveLength(10);
+  });
+
+  it('restore downloads a key missing locally, uploads one missing remotely, and writes --to elsewhere', async () => {
+    const ws = await synced({ 'a.txt': 'alpha', 'b.txt': 'beta' }, { sync: { direction: 'down' } });
+    await fsp.rm(path.join(ws.root, 'a.txt'));
+    const down = await ws.run('restore', 'a.txt');
+    expect(down.code, down.stderr).toBe(0);
+    expect((await readTree(ws.root))['a.txt']).toBe('alpha');
+
+    emu.deleteObject('b.txt');
+    const up = await ws.run('restore', 'b.txt');
+    expect(up.code, up.stderr).toBe(0);
+    expect(emu.getObject('b.txt')!.toString()).toBe('beta');
+
+    const elsewhere = path.join(ws.dir, 'copy-of-a.txt');
+    const to = await ws.run('restore', 'a.txt', '--to', elsewhere);
+    expect(to.code, to.stderr).toBe(0);
+    expect(await fsp.readFile(elsewhere, 'utf8')).toBe('alpha');
+
+    const missing = await ws.run('restore', 'never-existed.txt');
+    expect(missing.code).toBe(8);
+  });
+
+  it('restore uploads a key from the trash when the local copy is gone too', async () => {
+    const ws = await synced({ 'x.txt': 'x', 'y.txt': 'y', 'z.txt': 'z' }, { sync: { direction: 'both', deletes: 'mirror' } });
+    emu.deleteObject('x.txt');
+    expect((await ws.run('sync')).code).toBe(0);
+    expect((await readTree(ws.root))['x.txt']).toBeUndefined();
+    const run = await ws.run('restore', 'x.txt');
+    expect(run.code, run.stderr).toBe(0);
+    expect(emu.getObject('x.txt')!.toString()).toBe('x');
+  });
+
+  it('a dry run leaves tree, bucket and journal byte-identical', async () => {
+    const ws = await synced({ 'a.txt': 'a', 'b.txt': 'b' });
+    await fsp.writeFile(path.join(ws.root, 'a.txt'), 'edited');
+    await localTree(ws.root, { 'new.txt': 'new' });
+    emu.seed({ 'b.txt': 'remote edit', 'c.txt': 'c' });
+    const before = await fileSnapshot(ws.dir);
+    const bucketBefore = bucketContents();
+    const run = await ws.run('sync', '--dry-run');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/upload/);
+    expect(run.stdout).toMatch(/download/);
+    expect(await fileSnapshot(ws.dir)).toEqual(before);
+    expect(bucketContents()).toEqual(bucketBefore);
+    expect(requestsOf(emu, 'download', ...UPLOAD_ROUTES)).toBe(0);
+  });
+
+  it('round trip: escaped keys synced down then up add no new keys', async () => {
+    const keys = { '../up.txt': '1', 'a//b.txt': '2', '.qjournal/x': '3', 'x': '4', 'x/y': '5', 'p%41.txt': '6', './d.txt': '7', 'trail/': '' };
+    emu.seed(keys);
+    const ws = await makeWorkspace(emu, { sync: { direction: 'down' } });
+    expect((await ws.run('sync')).code).toBe(0);
+    await ws.writeConfig({ sync: { direction: 'up' } });
+    emu.resetCounters();
+    const up = await ws.run('sync');
+    expect(up.code, up.stderr).toBe(0);
+    expect([...emu.objects().keys()].sort()).toEqual(Object.keys(keys).sort());
+    expect(requestsOf(emu, ...UPLOAD_ROUTES)).toBe(0);
+
+    // An edit of an escaped file goes back to its original key.
+    await fsp.writeFile(path.join(ws.root, '%2E%2E', 'up.txt'), 'edited');
+    await fsp.writeFile(path.join(ws.root, 'x%'), 'edited x');
+    const again = await ws.run('sync');
+    expect(again.code, again.stderr).toBe(0);
+    expect(emu.getObject('../up.txt')!.toString()).toBe('edited');
+    expect(emu.getObject('x')!.toString()).toBe('edited x');
+    expect([...emu.objects().keys()].sort()).toEqual(Object.keys(keys).sort());
+  });
+});
