@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { QetagHasher } from '../core/qetag.js';
 import type { RemoteObject } from '../core/types.js';
 import { RemoteError } from '../errors.js';
+import { remoteErrorFromThrown } from '../remote/classify.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { resolveInside, type RootPaths } from './root-paths.js';
 
@@ -68,6 +69,10 @@ export async function fetchToFile(opts: {
     const opened = new Promise<void>((resolve, reject) => { out.once('open', () => resolve()); out.once('error', reject); });
     await opened;
     let received = have;
+    // A connection dropped mid-body is a network failure (retried, resumed), not a local one. The body may have
+    // failed already while the partial file was being opened: `errored` keeps that.
+    let bodyFailed = body.errored !== null;
+    body.once('error', () => (bodyFailed = true));
     await pipeline(
       body,
       new Transform({
@@ -80,7 +85,10 @@ export async function fetchToFile(opts: {
         },
       }),
       out,
-    );
+    ).catch((err: unknown) => {
+      if (err instanceof RemoteError || !(bodyFailed || isPrematureClose(err))) throw err;
+      throw remoteErrorFromThrown(`download ${object.key}`, err);
+    });
     if (received !== object.fsize) {
       // A short body (dropped connection): keep the partial file so the next attempt resumes.
       throw new RemoteError('network', `download ${object.key}`, `connection ended after ${received} of ${object.fsize} bytes`);
@@ -107,6 +115,10 @@ export async function fetchToFile(opts: {
   await fsp.rename(part, finalPath);
   const st = await fsp.stat(finalPath);
   return { size: st.size, mtimeMs: st.mtimeMs };
+}
+
+function isPrematureClose(err: unknown): boolean {
+  return (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 async function existingLength(part: string, fsize: number): Promise<number> {

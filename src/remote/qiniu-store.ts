@@ -118,6 +118,9 @@ export class QiniuStore implements RemoteStore {
             reject(remoteErrorFromStatus(operation, status, undefined));
             return;
           }
+          // The consumer attaches its pipeline a little later; until then an error only marks `errored` (which the
+          // pipeline reports) instead of being thrown with no listener.
+          res.on('error', () => {});
           res.setTimeout(DOWNLOAD_IDLE_TIMEOUT_MS, () => res.destroy(new Error('download stalled')));
           const body = this.paceDown ? res.pipe(pacedStream(this.paceDown)) : res;
           if (body !== res) res.once('error', (err) => body.destroy(err));

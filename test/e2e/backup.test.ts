@@ -47,7 +47,7 @@ describe('sync (download)', () => {
     emu.seed({ 'readme.txt': 'hello, changed', 'new/file.txt': 'new' });
     emu.resetCounters();
     const run = await ws.run('sync');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(requestsOf(emu, 'download')).toBe(2);
     const tree = await readTree(ws.root);
     expect(tree['readme.txt']).toBe('hello, changed');
@@ -73,7 +73,7 @@ describe('sync (download)', () => {
     expect(requestsOf(emu, 'download')).toBe(0);
 
     const run = await ws.run('sync');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const tree = await readTree(ws.root);
     expect(tree['photos/2024/beach.jpg']).toBe('jpeg-bytes');
     expect(tree['readme.txt']).toBe('hello');
@@ -86,7 +86,7 @@ describe('sync (download)', () => {
     await fsp.writeFile(path.join(ws.root, 'notes.txt'), 'local edit');
     emu.seed({ 'notes.txt': 'remote edit' });
     const run = await ws.run('sync');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const contents = Object.values(await readTree(ws.root)).sort();
     expect(contents).toEqual(['local edit', 'remote edit']);
     expect((await readTree(ws.root))['notes.txt']).toBe('remote edit');
@@ -104,7 +104,7 @@ describe('sync (download)', () => {
     });
     const ws = await makeWorkspace(emu);
     const run = await ws.run('sync');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const outside = await fsp.readdir(ws.dir);
     expect(outside.sort()).toEqual(['backup', 'config.ini']);
     const tree = await readTree(ws.root);
@@ -120,7 +120,7 @@ describe('sync (download)', () => {
     emu.seed(BUCKET);
     const ws = await makeWorkspace(emu);
     const run = await ws.run('sync', '--direction', 'down');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const before = await readTree(ws.dir, { includeState: true });
     const bad = await runWithEnv(ws, { QINIU_SECRET_KEY: 'wrong-secret' });
     expect(bad.code).toBe(4);
@@ -162,7 +162,7 @@ describe('sync (download)', () => {
     emu.addFault({ route: 'download', truncate: true, times: 1 });
     const ws = await makeWorkspace(emu);
     const run = await ws.run('sync');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(await readTree(ws.root)).toEqual({ 'a.txt': 'aaaa', 'b.txt': 'bbbb' });
   });
 
@@ -172,7 +172,7 @@ describe('sync (download)', () => {
     emu.seed(objects);
     const ws = await makeWorkspace(emu, { sync: { concurrency: '16' } });
     const run = await ws.run('sync');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(requestsOf(emu, 'list')).toBeGreaterThanOrEqual(3);
     expect(await readTree(ws.root)).toEqual(objects);
   });
@@ -191,7 +191,7 @@ describe('private bucket', () => {
     priv.seed({ 'secret/plan.txt': 'classified' });
     const ws = await makeWorkspace(priv, { bucket: { private: 'true' } });
     const run = await ws.run('sync');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(await readTree(ws.root)).toEqual({ 'secret/plan.txt': 'classified' });
   });
 
