@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SYNC_STATES } from '../../src/core/types.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { makeWorkspace, readTree, requestsOf, runCli } from '../helpers/workspace.js';
 
@@ -32,7 +33,8 @@ describe('status --json', () => {
 
     expect((await ws.run('sync')).code).toBe(0);
     const after = JSON.parse((await ws.run('status', '--json')).stdout);
-    expect(after.counts).toEqual({ 'in-sync': 2 });
+    // Every state is counted, zeros included, so scripts can rely on the keys.
+    expect(after.counts).toEqual({ ...Object.fromEntries(SYNC_STATES.map((s) => [s, 0])), 'in-sync': 2 });
     expect(after.lastRun).toMatchObject({ outcome: 'ok', downloaded: 2 });
   });
 });
