@@ -8,14 +8,16 @@
  * | `` (empty: `a//b`, leading or trailing `/`)   | `%`                              |
  * | `.` / `..`                                    | `%2E` / `%2E%2E`                 |
  * | NUL                                           | `%00`                            |
- * | `%` followed by two hex digits, or at the end | `%25`                            |
+ * | `%` before `25`, `00` or `2E` (any case), or at the end | `%25`                   |
  * | `.qjournal` (any case) as the first segment   | `%2Eqjournal` (case kept)        |
  * | a file `x` next to keys `x/...`               | `x%` (the folder keeps the name) |
  *
- * Every other character, including any other `%`, stays as it is. Why this is injective (tested in keys.test.ts):
+ * Every other character, including any other `%` (`50% off`, `a%20b.pdf`), stays as it is: only the sequences the
+ * scheme itself writes are escaped, so ordinary names round-trip unchanged. Why this is injective (tested in
+ * keys.test.ts):
  * - escaped segments fall into disjoint classes: `%` alone; `%2E`, `%2E%2E`, `%2E<qjournal>` (each starts with `%2E`,
- *   which plain content never does because `%` before two hex digits is always written `%25`); and plain content, in
- *   which a bare `%` is never followed by two hex digits nor at the end, so `%25` and `%00` decode unambiguously;
+ *   which plain content never does because a `%` before `2E`/`2e` is always written `%25`); and plain content, in
+ *   which a bare `%` is never followed by `25`, `00` or `2E` nor at the end, so `%25` and `%00` decode unambiguously;
  * - no escaped segment ends in `%` except `%` itself, so the beside-folder mark `%` is recognisable (`%%` = an empty
  *   file segment beside an empty folder segment);
  * - escaped segments never contain `/`, so segments and their count survive the join.
@@ -36,8 +38,9 @@ const ESCAPED_DOT = '%2E';
 const ESCAPED_DOTDOT = '%2E%2E';
 const BESIDE_FOLDER_MARK = '%';
 const PERCENT_OR_NUL = /[%\0]/;
-const NEEDS_PERCENT_ESCAPE = /%(?=[0-9A-Fa-f]{2}|$)|\0/g;
-const ESCAPE_SEQUENCE = /%(?:([0-9A-Fa-f]{2})|$)/g;
+/** The `%` sequences this scheme writes (`%25`, `%00`, `%2E`, in any case) and a `%` that ends a name. */
+const NEEDS_PERCENT_ESCAPE = /%(?=25|00|2[Ee]|$)|\0/g;
+const ESCAPE_SEQUENCE = /%(?:(25|00|2[Ee])|$)/g;
 
 /** One key segment as a local name (without the beside-folder mark). `atRoot`: the first segment below the prefix. */
 export function escapeSegment(segment: string, atRoot: boolean): string {
@@ -79,7 +82,7 @@ export function keyMapper(prefix: string, ...keySets: Iterable<string>[]): KeyMa
 
 /**
  * The inverse for local relative paths (`/`-separated): a path maps to a key only when it is the canonical name of that
- * key given all the paths passed together; anything else (e.g. `a%41.txt`, `%2e`, `x%` without a folder `x/`, a path
+ * key given all the paths passed together; anything else (e.g. `a%2E.txt`, `%2e`, `x%` without a folder `x/`, a path
  * inside `.qjournal/`) is unmappable and must never be uploaded under a guessed key.
  */
 export function mapPaths(paths: Iterable<string>, prefix: string): Map<string, PathMapping> {

@@ -36,8 +36,9 @@ describe('mapKeys: the README escape table', () => {
     ['trailing slash: an empty file name inside the folder', 'trail/', 'trail/%'],
     ['only a slash', '/', '%/%'],
     ['NUL', 'nul\0byte', 'nul%00byte'],
-    ['% before two hex digits', 'p%41.txt', 'p%2541.txt'],
-    ['% before lower-case hex digits', 'p%4a', 'p%254a'],
+    ['other %XX stays as it is', 'a%20b.pdf', 'a%20b.pdf'],
+    ['% before 25 (an escape qjournal writes)', 'p%25.txt', 'p%2525.txt'],
+    ['% before lower-case 2e', 'p%2e', 'p%252e'],
     ['% at the end', 'end%', 'end%25'],
     ['a lone %', '%', '%25'],
     ['%% ', '%%', '%%25'],
@@ -97,7 +98,7 @@ describe('mapKeys: the README escape table', () => {
 
   it('segments over 255 bytes once escaped are unmappable, with a reason', () => {
     expect(mapKeys(['d/' + 'x'.repeat(255)], '').get('d/' + 'x'.repeat(255))).toEqual({ kind: 'mapped', path: 'd/' + 'x'.repeat(255) });
-    for (const key of ['x'.repeat(256), `a/${'é'.repeat(128)}/b`, '%41'.repeat(64), `${'日'.repeat(86)}/x`]) {
+    for (const key of ['x'.repeat(256), `a/${'é'.repeat(128)}/b`, '%2E'.repeat(64), `${'日'.repeat(86)}/x`]) {
       const m = mapKeys([key], '').get(key)!;
       expect(m.kind, key.slice(0, 20)).toBe('unmappable');
       expect(m.kind === 'unmappable' && m.reason).toMatch(/255 bytes/);
@@ -125,7 +126,7 @@ describe('mapKeys: the README escape table', () => {
 
 describe('mapPaths: only canonical names map back', () => {
   it.each([
-    ['a%41.txt', /%41/],
+    ['a%2E.txt', /%2E/],
     ['%2e', /%2e/],
     ['%2e%2e/x', /%2e/],
     ['a%2Eb', /%2E/],
@@ -144,7 +145,7 @@ describe('mapPaths: only canonical names map back', () => {
     ['.qjournal/journal.db', /\.qjournal/],
     ['.qjournal', /\.qjournal/],
     ['.QJournal/x', /not canonical/],
-    ['p%2541%', /not the canonical name/],
+    ['p%2525%', /not the canonical name/],
     ['x%', /not the canonical name of key "x" \(that is "x"\)/],
     ['%%', /not the canonical name/],
   ])('%j is unmappable', (path, reason) => {
@@ -178,7 +179,8 @@ describe('mapPaths: only canonical names map back', () => {
   it('decodePath ignores the beside-folder context (callers check it against the whole set)', () => {
     expect(decodePath('x%', '')).toEqual({ kind: 'decoded', key: 'x' });
     expect(decodePath('p/%2E%2E/%', 'pre/')).toEqual({ kind: 'decoded', key: 'pre/p/../' });
-    expect(decodePath('a%41', '').kind).toBe('invalid');
+    expect(decodePath('a%2E', '').kind).toBe('invalid');
+    expect(decodePath('a%41', '')).toEqual({ kind: 'decoded', key: 'a%41' });
   });
 });
 
@@ -193,7 +195,7 @@ describe('the escape is injective', () => {
     }
     return out;
   }
-  const segments = [...allStrings(['%', '2', '5', 'E', '0', '.', 'a', '\0'], 4), '.qjournal', '.QJOURNAL', '%2Eqjournal', '%2Eqjournal%'];
+  const segments = [...allStrings(['%', '2', '5', 'E', 'e', '0', '4', '.', 'a', '\0'], 4), '.qjournal', '.QJOURNAL', '%2Eqjournal', '%2Eqjournal%'];
 
   it.each([true, false])('escapeSegment(·, atRoot = %s) maps distinct segments to distinct names, none marked like a file beside a folder', (atRoot) => {
     const names = new Map<string, string>();
@@ -257,13 +259,13 @@ describe('round trip: mapPaths(mapKeys(keys)) recovers every key', () => {
   });
 
   it('the e2e key set round-trips', () => {
-    const keys = ['../up.txt', 'a//b.txt', '.qjournal/x', 'x', 'x/y', 'p%41.txt', './d.txt', 'trail/'];
+    const keys = ['../up.txt', 'a//b.txt', '.qjournal/x', 'x', 'x/y', 'p%25.txt', 'q%20.txt', './d.txt', 'trail/'];
     const mapped = mapKeys(keys, '');
     const paths = keys.map((k) => {
       const m = mapped.get(k)!;
       return m.kind === 'mapped' ? m.path : '';
     });
-    expect(paths).toEqual(['%2E%2E/up.txt', 'a/%/b.txt', '%2Eqjournal/x', 'x%', 'x/y', 'p%2541.txt', '%2E/d.txt', 'trail/%']);
+    expect(paths).toEqual(['%2E%2E/up.txt', 'a/%/b.txt', '%2Eqjournal/x', 'x%', 'x/y', 'p%2525.txt', 'q%20.txt', '%2E/d.txt', 'trail/%']);
     const back = mapPaths(paths, '');
     expect(paths.map((p) => back.get(p))).toEqual(keys.map((key) => ({ kind: 'mapped', key })));
   });

@@ -565,7 +565,8 @@ describe('conflict copy names', () => {
     ['a.tar.gz', `a.tar (conflict ${STAMP}).gz`, `a.tar (conflict ${STAMP}).gz`],
     ['trailing.', `trailing. (conflict ${STAMP})`, `trailing. (conflict ${STAMP})`],
     ['../up.txt', `%2E%2E/up (conflict ${STAMP}).txt`, `../up (conflict ${STAMP}).txt`],
-    ['p%41.txt', `p%2541 (conflict ${STAMP}).txt`, `p%41 (conflict ${STAMP}).txt`],
+    ['p%25.txt', `p%2525 (conflict ${STAMP}).txt`, `p%25 (conflict ${STAMP}).txt`],
+    ['a%20b.pdf', `a%20b (conflict ${STAMP}).pdf`, `a%20b (conflict ${STAMP}).pdf`],
     ['trail/', `trail/ (conflict ${STAMP})`, `trail/ (conflict ${STAMP})`],
   ])('%j → %j (key %j)', (key, conflictPath, conflictKey) => {
     expect(keepBoth(key)).toEqual({ conflictPath, conflictKey });
@@ -615,8 +616,8 @@ describe('conflict copy names', () => {
 // ── Keys, paths, Unicode and case ───────────────────────────────────────────────────────────────────────────────
 
 describe('escaped keys', () => {
-  const keys = ['../up.txt', 'a//b.txt', '.qjournal/x', 'x', 'x/y', 'p%41.txt', './d.txt', 'trail/'];
-  const paths = ['%2E%2E/up.txt', 'a/%/b.txt', '%2Eqjournal/x', 'x%', 'x/y', 'p%2541.txt', '%2E/d.txt', 'trail/%'];
+  const keys = ['../up.txt', 'a//b.txt', '.qjournal/x', 'x', 'x/y', 'p%25.txt', './d.txt', 'trail/'];
+  const paths = ['%2E%2E/up.txt', 'a/%/b.txt', '%2Eqjournal/x', 'x%', 'x/y', 'p%2525.txt', '%2E/d.txt', 'trail/%'];
 
   it('download to escaped paths', () => {
     const p = plan({ remote: keys.map((k) => object(k)), options: { direction: 'down' } });
@@ -707,7 +708,7 @@ describe('unmappable keys and paths', () => {
   });
 
   it.each([
-    ['a%41.txt', /%41/],
+    ['a%2E.txt', /%2E/],
     ['%2e', /%2e/],
     ['x%', /not the canonical name of key "x"/],
   ])('a local file named %j is reported, never uploaded under a guessed key', (path, note) => {
@@ -848,7 +849,7 @@ describe('plan properties', () => {
       return seed / 0x7fffffff;
     };
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
-    const names = ['a', 'b', 'x', 'x/y', '../u', 'a//b', '.qjournal/j', 'p%41', 'café', 'cafe\u0301', 'A', 'd/e', 'trail/'];
+    const names = ['a', 'b', 'x', 'x/y', '../u', 'a//b', '.qjournal/j', 'p%25', 'café', 'cafe\u0301', 'A', 'd/e', 'trail/'];
     const hashes = ['F1', 'F2', 'F3'];
     for (let run = 0; run < 400; run++) {
       const remote: RemoteObject[] = [];
@@ -861,7 +862,7 @@ describe('plan properties', () => {
         if (next() < 0.5) journal.push(row(key, { path, remoteHash: pick(hashes), fsize: 3, localSize: 3 }));
         if (next() < 0.5) local.push(file(path, next() < 0.5 ? { size: 3 } : { size: 3, mtimeMs: 7, hash: pick(hashes) }));
       }
-      if (next() < 0.2) local.push(file('a%41', { hash: 'F1' }));
+      if (next() < 0.2) local.push(file('a%2E', { hash: 'F1' }));
       const full: PlanInput = {
         remote,
         local,
