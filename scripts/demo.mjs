@@ -1,6 +1,6 @@
 // `npm run demo`: start the Kodo emulator with a sample bucket, back it up with the real CLI, then show `status`.
 // Everything lives under ./demo (safe to delete). No Qiniu account needed.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,19 +28,20 @@ writeFileSync(
   `[bucket]\nname = ${emu.bucket}\ndomain = ${emu.domain}\nprivate = false\n\n[local]\nroot = ./backup\n\n[sync]\ndirection = down\n\n[log]\nlevel = info\nfile = ./qjournal.log\n\n[endpoints]\nrs = ${emu.url}\nrsf = ${emu.url}\nup = ${emu.url}\napi = ${emu.url}\nuc = ${emu.url}\n`,
 );
 const env = { ...process.env, QINIU_ACCESS_KEY: emu.accessKey, QINIU_SECRET_KEY: emu.secretKey };
+// Asynchronous on purpose: the emulator answers from this process's event loop, which spawnSync would block.
 const cli = (...args) => {
   console.log(`\n$ qjournal ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [path.join(repo, 'dist/src/bin.js'), ...args, '--config', configPath], { env, stdio: 'inherit' });
-  return r.status;
+  const child = spawn(process.execPath, [path.join(repo, 'dist/src/bin.js'), ...args, '--config', configPath], { env, stdio: 'inherit' });
+  return new Promise((resolve) => child.on('close', (code) => resolve(code)));
 };
 
 let failed = 0;
-failed += cli('sync') === 0 ? 0 : 1;
-failed += cli('sync') === 0 ? 0 : 1; // second run: nothing to transfer
+failed += (await cli('sync')) === 0 ? 0 : 1;
+failed += (await cli('sync')) === 0 ? 0 : 1; // second run: nothing to transfer
 emu.seed({ 'readme.txt': 'The bucket changed after the first backup.\n' });
-failed += cli('status') === 0 ? 0 : 1;
-failed += cli('sync') === 0 ? 0 : 1;
-failed += cli('log') === 0 ? 0 : 1;
+failed += (await cli('status')) === 0 ? 0 : 1;
+failed += (await cli('sync')) === 0 ? 0 : 1;
+failed += (await cli('log')) === 0 ? 0 : 1;
 console.log(`\nThe backup is in ${path.join(demo, 'backup')}; the journal in ${path.join(demo, 'backup/.qjournal/journal.db')}.`);
 await emu.close();
 process.exit(failed ? 1 : 0);
