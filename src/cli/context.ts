@@ -14,13 +14,19 @@ export interface CommandContext {
 }
 
 /** Config → credentials → logger → remote, in that order, so a bad config fails (exit 3) before anything else. */
-export async function openContext(opts: { config?: string; json?: boolean; quiet?: boolean }): Promise<CommandContext> {
+export async function openContext(opts: {
+  config?: string;
+  json?: boolean;
+  quiet?: boolean;
+  /** Console sink for log lines instead of stderr (the progress bars print them above themselves). */
+  console?: NodeJS.WritableStream;
+}): Promise<CommandContext> {
   const { config, warnings } = await loadConfig(resolveConfigPath(opts.config, process.env));
   const credentials = await resolveCredentials({ env: process.env, isTTY: Boolean(process.stdin.isTTY) });
   const logger = createLogger({
     level: config.log.level,
     // With --json, stdout carries only JSON; log lines still go to stderr.
-    console: opts.quiet ? null : process.stderr,
+    console: opts.quiet ? null : (opts.console ?? process.stderr),
     file: config.log.file,
     secrets: [credentials.secretKey],
   });

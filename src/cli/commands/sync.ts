@@ -15,9 +15,9 @@ export interface SyncFlags {
 
 export async function syncCommand(flags: SyncFlags): Promise<ExitCode> {
   const direction = parseDirection(flags.direction);
-  const ctx = await openContext({ config: flags.config, json: flags.json });
+  const progress = flags.dryRun || flags.json ? null : createProgress(process.stderr);
+  const ctx = await openContext({ config: flags.config, json: flags.json, console: progress?.console });
   try {
-    const progress = flags.dryRun || flags.json ? null : createProgress(process.stderr);
     const outcome = await runSync({
       config: ctx.config,
       remote: ctx.remote,
