@@ -8,6 +8,7 @@ import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord } from '../journal/journal.js';
 import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
+import { foldsCase } from '../local/folds-case.js';
 import { rootPaths } from '../local/root-paths.js';
 import { trashStamp } from '../local/trash.js';
 import type { Logger } from '../log/logger.js';
@@ -36,9 +37,6 @@ export interface SyncOutcome {
 }
 
 const ZERO: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
-
-/** Case-insensitive file systems are the default on macOS and Windows. */
-const CASE_INSENSITIVE = process.platform === 'darwin' || process.platform === 'win32';
 
 /**
  * One sync run: check access → lock → gather (list ∥ walk ∥ journal) → hash the ambiguous → plan → guard → execute.
@@ -130,7 +128,10 @@ async function buildPlan(req: SyncRequest, journal: Journal, direction: Directio
   const isExcluded = compileExcludes(config.sync.exclude);
   const gathered = await gatherState({ remote, journal, root: config.local.root, prefix: config.bucket.prefix, isExcluded });
   for (const skipped of gathered.skipped) logger.debug(`Skipping ${skipped}: not a regular file`);
-  const hashedBytes = await hashAmbiguous(config.local.root, gathered.local, gathered.journal);
+  const [hashedBytes, caseInsensitive] = await Promise.all([
+    hashAmbiguous(config.local.root, gathered.local, gathered.journal),
+    foldsCase(config.local.root),
+  ]);
   logger.debug(
     `Found ${gathered.remote.length} remote objects, ${gathered.local.length} local files, ${gathered.journal.length} journal rows; hashed ${hashedBytes} bytes`,
   );
@@ -139,7 +140,7 @@ async function buildPlan(req: SyncRequest, journal: Journal, direction: Directio
     local: gathered.local,
     journal: gathered.journal,
     prefix: config.bucket.prefix,
-    options: { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive: CASE_INSENSITIVE },
+    options: { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive },
   });
   for (const item of plan.items) {
     if (item.state !== 'in-sync') {

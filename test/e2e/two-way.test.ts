@@ -225,6 +225,20 @@ describe('two-way sync', () => {
     expect(requestsOf(emu, 'download', ...UPLOAD_ROUTES)).toBe(0);
   });
 
+  it('on a case-folding disk, keys that differ only in case are reported, not downloaded over each other', async () => {
+    emu.seed({ 'Photo.jpg': 'upper', 'photo.jpg': 'lower', 'other.txt': 'o' });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'down' } });
+    await fsp.mkdir(ws.root);
+    // The backup root answers to its swapped-case name, as on exFAT or NTFS (simulated with a symlink).
+    await fsp.symlink(ws.root, path.join(ws.dir, 'BACKUP'));
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/\[WARN\] Cannot map "photo\.jpg": case collision/);
+    expect(await readTree(ws.root)).toEqual({ 'Photo.jpg': 'upper', 'other.txt': 'o' });
+    const status = JSON.parse((await ws.run('status', '--json')).stdout);
+    expect(status.counts).toMatchObject({ 'in-sync': 2, unmappable: 1 });
+  });
+
   it('round trip: escaped keys synced down then up add no new keys', async () => {
     const keys = { '../up.txt': '1', 'a//b.txt': '2', '.qjournal/x': '3', 'x': '4', 'x/y': '5', 'p%25.txt': '6', 'q%20.txt': '8', './d.txt': '7', 'trail/': '' };
     emu.seed(keys);
