@@ -51,6 +51,23 @@ async function partialBytes(ws: Workspace): Promise<number> {
   return total;
 }
 
+/** Rows in a journal table; 0 while the journal (or the table) does not exist yet. */
+function journalRows(ws: Workspace, table: 'upload_sessions' | 'upload_parts'): number {
+  let db: Database.Database;
+  try {
+    db = new Database(path.join(ws.root, '.qjournal/journal.db'), { readonly: true, fileMustExist: true });
+  } catch {
+    return 0;
+  }
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
 function integrity(ws: Workspace): string {
   const db = new Database(path.join(ws.root, '.qjournal/journal.db'), { readonly: true });
   try {
@@ -147,6 +164,26 @@ describe('kill -9', () => {
     expect(requestsOf(emu, 'v2-part')).toBeLessThan(16);
     expect(sentBefore).toBeGreaterThan(0);
     expect(emu.getObject('backup.tar')!.equals(content)).toBe(true);
+    expect(integrity(ws)).toBe('ok');
+  });
+
+  it('a journaled upload whose id the server forgot (612) starts over cleanly', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    const content = bigBuffer(24 << 20, 11);
+    await localTree(ws.root, { 'forgotten.tar': content });
+    emu.addFault({ route: 'v2-part', throttleBytesPerSec: 8 << 20 });
+    const { child, done } = startCli(ws);
+    await waitFor(() => journalRows(ws, 'upload_parts') > 0);
+    child.kill('SIGKILL');
+    await done;
+    expect(journalRows(ws, 'upload_sessions')).toBe(1);
+    // An emulator restart in memory: every upload id is gone (as after the server's 7-day expiry).
+    emu.reset();
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(requestsOf(emu, 'v2-init')).toBe(1);
+    expect(emu.getObject('forgotten.tar')!.equals(content)).toBe(true);
+    expect(journalRows(ws, 'upload_sessions')).toBe(0);
     expect(integrity(ws)).toBe('ok');
   });
 });
