@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { close, fsync, open, promises as fsp, write } from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { QetagHasher } from '../core/qetag.js';
 import type { RemoteObject } from '../core/types.js';
 import { RemoteError } from '../errors.js';
@@ -45,7 +46,11 @@ export async function fetchToFile(opts: {
 }): Promise<{ size: number; mtimeMs: number }> {
   const { remote, paths, object, relPath } = opts;
   const finalPath = opts.absoluteTarget ?? resolveInside(paths.root, relPath);
-  await fsp.mkdir(paths.tmpDir, { recursive: true });
+  const folders = foldersOf(paths);
+  if (!folders.has(paths.tmpDir)) {
+    await fsp.mkdir(paths.tmpDir, { recursive: true });
+    folders.add(paths.tmpDir);
+  }
   const part = partialPath(paths, object);
 
   let hasher = new QetagHasher();
@@ -65,34 +70,12 @@ export async function fetchToFile(opts: {
       have = 0;
       hasher = new QetagHasher();
     }
-    const out = createWriteStream(part, { flags: have > 0 ? 'a' : 'w' });
-    const opened = new Promise<void>((resolve, reject) => { out.once('open', () => resolve()); out.once('error', reject); });
-    await opened;
-    let received = have;
-    // A connection dropped mid-body is a network failure (retried, resumed), not a local one. The body may have
-    // failed already while the partial file was being opened: `errored` keeps that.
-    let bodyFailed = body.errored !== null;
-    body.once('error', () => (bodyFailed = true));
-    await pipeline(
-      body,
-      new Transform({
-        transform(chunk: Buffer, _e, cb) {
-          received += chunk.length;
-          if (received > object.fsize) return cb(new RemoteError('integrity', `download ${object.key}`, 'more bytes than listed'));
-          hasher.update(chunk);
-          opts.onBytes?.(chunk.length);
-          cb(null, chunk);
-        },
-      }),
-      out,
-    ).catch((err: unknown) => {
-      if (err instanceof RemoteError || !(bodyFailed || isPrematureClose(err))) throw err;
-      throw remoteErrorFromThrown(`download ${object.key}`, err);
-    });
-    if (received !== object.fsize) {
-      // A short body (dropped connection): keep the partial file so the next attempt resumes.
-      throw new RemoteError('network', `download ${object.key}`, `connection ended after ${received} of ${object.fsize} bytes`);
-    }
+    const fd = await openFd(part, have > 0 ? 'a' : 'w');
+    await receiveBody(body, syncedFileSink(fd), object, have, hasher, opts.onBytes);
+  } else {
+    // Complete from an earlier attempt that did not get to the rename: make sure it is on disk.
+    const fh = await fsp.open(part, 'r+');
+    await fh.sync().finally(() => fh.close());
   }
 
   const hash = hasher.digest();
@@ -100,21 +83,117 @@ export async function fetchToFile(opts: {
     await fsp.rm(part, { force: true });
     throw new RemoteError('integrity', `download ${object.key}`, `content hash ${hash} does not match the listed ${object.hash}`);
   }
-  const fh = await fsp.open(part, 'r+');
-  try {
-    const putSeconds = object.putTime / 1e7;
-    if (putSeconds > 0) await fh.utimes(putSeconds, putSeconds);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  const putSeconds = object.putTime / 1e7;
+  if (putSeconds > 0) await fsp.utimes(part, putSeconds, putSeconds);
 
-  if (opts.absoluteTarget) await fsp.mkdir(path.dirname(finalPath), { recursive: true });
-  else await ensureParentInside(paths.root, finalPath);
+  const parent = path.dirname(finalPath);
+  if (opts.absoluteTarget) await fsp.mkdir(parent, { recursive: true });
+  else if (!folders.has(parent)) {
+    await ensureParentInside(paths.root, finalPath);
+    folders.add(parent);
+  }
   await recheckTarget(finalPath, relPath, opts.expected);
-  await fsp.rename(part, finalPath);
+  try {
+    await fsp.rename(part, finalPath);
+  } catch (err) {
+    // The folder went away during the run (it was only checked once): check and create it again.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || opts.absoluteTarget) throw err;
+    await ensureParentInside(paths.root, finalPath);
+    await fsp.rename(part, finalPath);
+  }
   const st = await fsp.stat(finalPath);
   return { size: st.size, mtimeMs: st.mtimeMs };
+}
+
+const openFd = promisify(open);
+const writeFd = promisify(write);
+
+/**
+ * A write stream that owns `fd`: it fsyncs before it finishes (the data is on disk before the rename), and closes
+ * the fd exactly once, on success or error. (fs.WriteStream cannot fsync before closing on every Node 20, and a
+ * FileHandle stays referenced by its stream.)
+ */
+function syncedFileSink(fd: number): Writable {
+  let closed = false;
+  return new Writable({
+    write(chunk: Buffer, _encoding, cb) {
+      (async () => {
+        for (let off = 0; off < chunk.length; ) off += (await writeFd(fd, chunk, off, chunk.length - off, null)).bytesWritten;
+      })().then(() => cb(), cb);
+    },
+    final(cb) {
+      fsync(fd, (err) => cb(err));
+    },
+    destroy(err, cb) {
+      if (closed) return cb(err);
+      closed = true;
+      close(fd, (closeErr) => cb(err ?? closeErr));
+    },
+  });
+}
+
+/** Socket chunks (~64 KiB) are gathered into writes of this size: 16× fewer calls through libuv's thread pool. */
+const WRITE_COALESCE = 1 << 20;
+
+/**
+ * Stream the body into `out`, hashing it, checking it against the listed size. A short body keeps what was written so
+ * the next attempt resumes with Range.
+ */
+async function receiveBody(
+  body: Readable,
+  out: Writable,
+  object: RemoteObject,
+  have: number,
+  hasher: QetagHasher,
+  onBytes: ((n: number) => void) | undefined,
+): Promise<void> {
+  let received = have;
+  // A connection dropped mid-body is a network failure (retried, resumed), not a local one. The body may have
+  // failed already while the partial file was being opened: `errored` keeps that.
+  let bodyFailed = body.errored !== null;
+  body.once('error', () => (bodyFailed = true));
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const takePending = () => {
+    const joined = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    return joined;
+  };
+  await pipeline(
+    body,
+    new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        received += chunk.length;
+        if (received > object.fsize) return cb(new RemoteError('integrity', `download ${object.key}`, 'more bytes than listed'));
+        hasher.update(chunk);
+        onBytes?.(chunk.length);
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        cb(null, pendingBytes >= WRITE_COALESCE ? takePending() : undefined);
+      },
+      flush(cb) {
+        cb(null, pendingBytes > 0 ? takePending() : undefined);
+      },
+    }),
+    out,
+  ).catch((err: unknown) => {
+    if (err instanceof RemoteError || !(bodyFailed || isPrematureClose(err))) throw err;
+    throw remoteErrorFromThrown(`download ${object.key}`, err);
+  });
+  if (received !== object.fsize) {
+    // A short body (dropped connection): keep the partial file so the next attempt resumes.
+    throw new RemoteError('network', `download ${object.key}`, `connection ended after ${received} of ${object.fsize} bytes`);
+  }
+}
+
+/** Folders created (and checked to lie inside the root) during this run, per run: `RootPaths` is made once a run. */
+const checkedFolders = new WeakMap<RootPaths, Set<string>>();
+
+function foldersOf(paths: RootPaths): Set<string> {
+  let set = checkedFolders.get(paths);
+  if (!set) checkedFolders.set(paths, (set = new Set()));
+  return set;
 }
 
 function isPrematureClose(err: unknown): boolean {
