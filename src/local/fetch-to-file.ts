@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { close, fsync, open, promises as fsp, write } from 'node:fs';
+import { close, constants as fsConstants, fsync, open, promises as fsp, write } from 'node:fs';
 import path from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -96,10 +96,18 @@ export async function fetchToFile(opts: {
   try {
     await fsp.rename(part, finalPath);
   } catch (err) {
-    // The folder went away during the run (it was only checked once): check and create it again.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || opts.absoluteTarget) throw err;
-    await ensureParentInside(paths.root, finalPath);
-    await fsp.rename(part, finalPath);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EXDEV' && opts.absoluteTarget) {
+      // `restore --to` another disk: no rename across file systems.
+      await copyDurably(part, finalPath);
+      await fsp.rm(part, { force: true });
+    } else if (code === 'ENOENT' && !opts.absoluteTarget) {
+      // The folder went away during the run (it was only checked once): check and create it again.
+      await ensureParentInside(paths.root, finalPath);
+      await fsp.rename(part, finalPath);
+    } else {
+      throw err;
+    }
   }
   const st = await fsp.stat(finalPath);
   return { size: st.size, mtimeMs: st.mtimeMs };
@@ -198,6 +206,15 @@ function foldersOf(paths: RootPaths): Set<string> {
 
 function isPrematureClose(err: unknown): boolean {
   return (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
+/** Copy to a new file (never over an existing one) and fsync it; the copy keeps the source's mtime. */
+async function copyDurably(from: string, to: string): Promise<void> {
+  await fsp.copyFile(from, to, fsConstants.COPYFILE_EXCL);
+  const st = await fsp.stat(from);
+  await fsp.utimes(to, st.atime, st.mtime);
+  const fh = await fsp.open(to, 'r+');
+  await fh.sync().finally(() => fh.close());
 }
 
 async function existingLength(part: string, fsize: number): Promise<number> {

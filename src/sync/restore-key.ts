@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { mapKeys } from '../core/keys.js';
 import type { JournalEntry } from '../core/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
@@ -56,6 +56,7 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
     if (object && (req.to || !localStat)) {
       if (!req.to && !relPath) throw new NotFoundError(`${key} cannot be mapped to a local path; use --to PATH`);
       const to = req.to ? path.resolve(req.to) : localAbs!;
+      if (req.to && (await fsp.lstat(to).catch(() => null))) throw new UsageError(`--to ${to} already exists: qjournal never overwrites it`);
       logger.info(`Getting ${key}`);
       const st = await withRetry(() =>
         fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined }),

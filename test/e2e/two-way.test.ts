@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
@@ -197,6 +197,22 @@ describe('two-way sync', () => {
 
     const missing = await ws.run('restore', 'never-existed.txt');
     expect(missing.code).toBe(8);
+  });
+
+  it('restore --to another file system (no rename across devices) writes a verified copy', async () => {
+    const ws = await synced({ 'photos/a.jpg': 'jpeg bytes' }, { sync: { direction: 'down' } });
+    // /dev/shm is a tmpfs on Linux: another device than the temp folder holding the backup root.
+    const otherDisk = await fsp.mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : ws.dir, 'qjournal-restore-'));
+    const target = path.join(otherDisk, 'a.jpg');
+    const run = await ws.run('restore', 'photos/a.jpg', '--to', target);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await fsp.readFile(target, 'utf8')).toBe('jpeg bytes');
+    expect(await fsp.readdir(path.join(ws.root, '.qjournal/tmp'))).toEqual([]);
+    // An existing file at --to is never overwritten.
+    const again = await ws.run('restore', 'photos/a.jpg', '--to', target);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`--to ${target} already exists`);
+    await fsp.rm(otherDisk, { recursive: true, force: true });
   });
 
   it('restore uploads a key from the trash when the local copy is gone too', async () => {
