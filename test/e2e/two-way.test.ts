@@ -241,6 +241,18 @@ describe('two-way sync', () => {
     expect(requestsOf(emu, 'download', ...UPLOAD_ROUTES)).toBe(0);
   });
 
+  it('a file renamed to its NFD name (as macOS hands names back) stays the NFC key: nothing uploaded', async () => {
+    const nfc = 'photos/caf\u00e9.jpg';
+    const nfd = 'photos/cafe\u0301.jpg';
+    const ws = await synced({ [nfc]: 'espresso' });
+    await fsp.rename(path.join(ws.root, nfc), path.join(ws.root, nfd));
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect([...emu.objects().keys()]).toEqual([nfc]);
+    expect(requestsOf(emu, 'download', ...UPLOAD_ROUTES)).toBe(0);
+    expect(Object.keys(await readTree(ws.root))).toEqual([nfd]);
+  });
+
   it('on a case-folding disk, keys that differ only in case are reported, not downloaded over each other', async () => {
     emu.seed({ 'Photo.jpg': 'upper', 'photo.jpg': 'lower', 'other.txt': 'o' });
     const ws = await makeWorkspace(emu, { sync: { direction: 'down' } });
