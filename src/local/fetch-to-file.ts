@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { close, constants as fsConstants, fsync, open, promises as fsp, write } from 'node:fs';
+import { close, constants as fsConstants, createReadStream, fstat, fsync, ftruncate, futimes, open, promises as fsp, writev } from 'node:fs';
 import path from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -53,38 +53,51 @@ export async function fetchToFile(opts: {
   }
   const part = partialPath(paths, object);
 
-  let hasher = new QetagHasher();
-  let have = await existingLength(part, object.fsize);
-  if (have > 0) {
-    // Re-hash what an earlier attempt left so the final qetag covers the whole file.
-    await pipeline(
-      (await fsp.open(part)).createReadStream({ highWaterMark: 1 << 20 }),
-      new Transform({ transform(chunk, _e, cb) { hasher.update(chunk); cb(); } }),
-    );
-  }
-
-  if (have < object.fsize || object.fsize === 0) {
-    const { body, status } = await remote.openDownload(object.key, have > 0 ? have : undefined);
-    if (have > 0 && status !== 206) {
-      // The server ignored the Range: start over.
+  // The file carries the object's upload time; it is set on the fd before the fsync.
+  const mtime = object.putTime / 1e7;
+  // One fd for the whole attempt, in append mode: what an earlier attempt left is kept and resumed with Range.
+  const fd = await openFd(part, 'a');
+  let sinkOwnsFd = false;
+  let have = 0;
+  try {
+    have = (await fstatFd(fd)).size;
+    if (have > object.fsize) {
+      await ftruncateFd(fd, 0);
       have = 0;
-      hasher = new QetagHasher();
     }
-    const fd = await openFd(part, have > 0 ? 'a' : 'w');
-    await receiveBody(body, syncedFileSink(fd), object, have, hasher, opts.onBytes);
-  } else {
-    // Complete from an earlier attempt that did not get to the rename: make sure it is on disk.
-    const fh = await fsp.open(part, 'r+');
-    await fh.sync().finally(() => fh.close());
-  }
+    let hasher = new QetagHasher();
+    // Re-hash what an earlier attempt left so the final qetag covers the whole file.
+    if (have > 0) await pipeline(createReadStream(part, { end: have - 1, highWaterMark: 1 << 20 }), hashInto(hasher));
 
-  const hash = hasher.digest();
-  if (!object.hash.startsWith('n') && hash !== object.hash) {
-    await fsp.rm(part, { force: true });
-    throw new RemoteError('integrity', `download ${object.key}`, `content hash ${hash} does not match the listed ${object.hash}`);
+    const sink = syncedFileSink(fd, mtime);
+    if (have < object.fsize || object.fsize === 0) {
+      const { body, status } = await remote.openDownload(object.key, have > 0 ? have : undefined);
+      if (have > 0 && status !== 206) {
+        // The server ignored the Range: start over.
+        await ftruncateFd(fd, 0);
+        have = 0;
+        hasher = new QetagHasher();
+      }
+      sinkOwnsFd = true;
+      await receiveBody(body, sink, object, have, hasher, opts.onBytes);
+    } else {
+      // Complete from an earlier attempt that did not get to the rename: make sure it is on disk.
+      sinkOwnsFd = true;
+      await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    }
+
+    const hash = hasher.digest();
+    if (!object.hash.startsWith('n') && hash !== object.hash) {
+      await fsp.rm(part, { force: true });
+      throw new RemoteError('integrity', `download ${object.key}`, `content hash ${hash} does not match the listed ${object.hash}`);
+    }
+  } finally {
+    if (!sinkOwnsFd) {
+      await closeFd(fd);
+      // Nothing was received (the request failed): leave no empty partial file behind.
+      if (have === 0) await fsp.rm(part, { force: true });
+    }
   }
-  const putSeconds = object.putTime / 1e7;
-  if (putSeconds > 0) await fsp.utimes(part, putSeconds, putSeconds);
 
   const parent = path.dirname(finalPath);
   if (opts.absoluteTarget) await fsp.mkdir(parent, { recursive: true });
@@ -114,23 +127,56 @@ export async function fetchToFile(opts: {
 }
 
 const openFd = promisify(open);
-const writeFd = promisify(write);
+const fstatFd = promisify(fstat);
+const ftruncateFd = promisify(ftruncate);
+const futimesFd = promisify(futimes);
+const closeFd = promisify(close);
+const writevFd = promisify(writev);
 
-/**
- * A write stream that owns `fd`: it fsyncs before it finishes (the data is on disk before the rename), and closes
- * the fd exactly once, on success or error. (fs.WriteStream cannot fsync before closing on every Node 20, and a
- * FileHandle stays referenced by its stream.)
- */
-function syncedFileSink(fd: number): Writable {
-  let closed = false;
+function hashInto(hasher: QetagHasher): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, cb) {
-      (async () => {
-        for (let off = 0; off < chunk.length; ) off += (await writeFd(fd, chunk, off, chunk.length - off, null)).bytesWritten;
-      })().then(() => cb(), cb);
+      hasher.update(chunk);
+      cb();
+    },
+  });
+}
+
+/** Socket chunks (~64 KiB) are gathered and written together once this much is pending: one thread-pool call per MiB. */
+const WRITE_GATHER = 1 << 20;
+
+/**
+ * A write stream that owns `fd`: socket chunks are gathered and written with one `writev` per MiB (no copy), the file
+ * gets its mtime and is fsynced before the stream finishes (on disk before the rename), and the fd is closed exactly once,
+ * on success or error. (fs.WriteStream cannot fsync before closing on every Node 20, and a FileHandle stays
+ * referenced by its stream.)
+ */
+function syncedFileSink(fd: number, mtimeSeconds: number): Writable {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let closed = false;
+  const flush = async () => {
+    let chunks = pending;
+    pending = [];
+    pendingBytes = 0;
+    while (chunks.length > 0) {
+      let written = (await writevFd(fd, chunks)).bytesWritten;
+      // A short writev: drop what went out, keep the rest.
+      while (chunks.length > 0 && written >= chunks[0].length) written -= chunks.shift()!.length;
+      if (written > 0) chunks[0] = chunks[0].subarray(written);
+    }
+  };
+  return new Writable({
+    write(chunk: Buffer, _encoding, cb) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes < WRITE_GATHER) return cb();
+      flush().then(() => cb(), cb);
     },
     final(cb) {
-      fsync(fd, (err) => cb(err));
+      flush()
+        .then(() => (mtimeSeconds > 0 ? futimesFd(fd, mtimeSeconds, mtimeSeconds) : undefined))
+        .then(() => fsync(fd, (err) => cb(err)), cb);
     },
     destroy(err, cb) {
       if (closed) return cb(err);
@@ -139,9 +185,6 @@ function syncedFileSink(fd: number): Writable {
     },
   });
 }
-
-/** Socket chunks (~64 KiB) are gathered into writes of this size: 16× fewer calls through libuv's thread pool. */
-const WRITE_COALESCE = 1 << 20;
 
 /**
  * Stream the body into `out`, hashing it, checking it against the listed size. A short body keeps what was written so
@@ -160,14 +203,6 @@ async function receiveBody(
   // failed already while the partial file was being opened: `errored` keeps that.
   let bodyFailed = body.errored !== null;
   body.once('error', () => (bodyFailed = true));
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const takePending = () => {
-    const joined = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    return joined;
-  };
   await pipeline(
     body,
     new Transform({
@@ -176,12 +211,7 @@ async function receiveBody(
         if (received > object.fsize) return cb(new RemoteError('integrity', `download ${object.key}`, 'more bytes than listed'));
         hasher.update(chunk);
         onBytes?.(chunk.length);
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        cb(null, pendingBytes >= WRITE_COALESCE ? takePending() : undefined);
-      },
-      flush(cb) {
-        cb(null, pendingBytes > 0 ? takePending() : undefined);
+        cb(null, chunk);
       },
     }),
     out,
@@ -215,17 +245,6 @@ async function copyDurably(from: string, to: string): Promise<void> {
   await fsp.utimes(to, st.atime, st.mtime);
   const fh = await fsp.open(to, 'r+');
   await fh.sync().finally(() => fh.close());
-}
-
-async function existingLength(part: string, fsize: number): Promise<number> {
-  try {
-    const st = await fsp.stat(part);
-    if (st.size <= fsize) return st.size;
-    await fsp.rm(part, { force: true });
-  } catch {
-    // no partial file
-  }
-  return 0;
 }
 
 /** Create the parent folders, refusing to follow a symlinked folder that leads outside the root. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { CLI, makeWorkspace, readTree } from '../helpers/workspace.js';
 
@@ -11,6 +11,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
+// A run that hangs would outlive the test: kill the whole `script` process group.
+const running = new Set<number>();
+afterEach(() => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+});
 
 /** Run the CLI with a pseudo-terminal as stdout/stderr (util-linux `script`), returning everything it drew. */
 function runOnTty(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number; screen: string }> {
@@ -18,12 +30,16 @@ function runOnTty(args: string[], env: Record<string, string>, cwd: string): Pro
   // A wide terminal, so every field of the bars fits.
   const command = `stty cols 160 rows 40; ${[process.execPath, CLI, ...args].map(quote).join(' ')}`;
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    running.add(child.pid!);
     let screen = '';
     child.stdout.on('data', (d) => (screen += d));
     child.stderr.on('data', (d) => (screen += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, screen }));
+    child.on('close', (code) => {
+      running.delete(child.pid!);
+      resolve({ code: code ?? -1, screen });
+    });
     child.stdin.end();
   });
 }
