@@ -65,11 +65,11 @@ describe('loadConfig', () => {
       expect(err.problems[0].message).toContain('permission denied');
       return;
     }
-    // Root reads any file: ask as `nobody` instead, through the built module (CI runs as root).
-    await fsp.chmod(dir, 0o755);
+    // Root reads any file: ask from a child without the capabilities that let root ignore file modes (CI runs as
+    // root). It stays uid 0, so it still reads the repository wherever CI cloned it.
     const script = `import('${path.join(repo, 'dist/src/config/load-config.js')}').then((m) => m.loadConfig(process.argv[1])).then(
       () => console.log('loaded'), (err) => console.log(JSON.stringify(err.problems)))`;
-    const child = spawnSync(process.execPath, ['-e', script, file], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    const child = spawnSync('setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, '-e', script, file], { encoding: 'utf8' });
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)[0]).toEqual({ file, section: '', key: '', message: expect.stringContaining('permission denied') });
   });
