@@ -256,9 +256,9 @@ describe('two-way sync', () => {
   it('on a case-folding disk, keys that differ only in case are reported, not downloaded over each other', async () => {
     emu.seed({ 'Photo.jpg': 'upper', 'photo.jpg': 'lower', 'other.txt': 'o' });
     const ws = await makeWorkspace(emu, { sync: { direction: 'down' } });
-    await fsp.mkdir(ws.root);
-    // The backup root answers to its swapped-case name, as on exFAT or NTFS (simulated with a symlink).
-    await fsp.symlink(ws.root, path.join(ws.dir, 'BACKUP'));
+    // Names on the backup disk answer to their swapped case, as on exFAT or NTFS (simulated with a symlink).
+    await fsp.mkdir(path.join(ws.root, '.qjournal'), { recursive: true });
+    await fsp.symlink(path.join(ws.root, '.qjournal'), path.join(ws.root, '.QJOURNAL'));
     const run = await ws.run('sync');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/\[WARN\] Cannot map "photo\.jpg": case collision/);

@@ -40,6 +40,16 @@ describe('foldsCase', () => {
     expect(await foldsCase(root)).toBe(true);
   });
 
+  it('asks .qjournal before the root name, and resolves a symlinked root to the disk it points at', async () => {
+    // The root folds (its .qjournal answers to .QJOURNAL) even though the root's own name, on the parent, does not.
+    const disk = path.join(dir, 'disk');
+    await fsp.mkdir(path.join(disk, '.qjournal'), { recursive: true });
+    await fsp.symlink(path.join(disk, '.qjournal'), path.join(disk, '.QJOURNAL'));
+    await fsp.symlink(disk, path.join(dir, 'backup-link'));
+    expect(await foldsCase(path.join(dir, 'backup-link'))).toBe(true);
+    expect(await foldsCase(disk)).toBe(true);
+  });
+
   it('falls back to the platform default when nothing can be asked, and writes nothing', async () => {
     const root = path.join(dir, '2024');
     expect(await foldsCase(root)).toBe(process.platform === 'darwin' || process.platform === 'win32');
