@@ -1,4 +1,4 @@
-import { lstatSync, promises as fsp } from 'node:fs';
+import { lstatSync, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { LocalFile } from '../core/types.js';
 import { STATE_DIR } from './root-paths.js';
@@ -18,6 +18,15 @@ export interface WalkResult {
 const STAT_SLICE = 1000;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A file that vanished or cannot be stat'ed since the folder was read is not part of this walk. */
+function lstatOrNull(abs: string): Stats | null {
+  try {
+    return lstatSync(abs, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Every regular file below `root` (relative `/` paths), except the tool's own `.qjournal/` folder and excluded paths.
@@ -51,7 +60,7 @@ export async function walkLocal(root: string, isExcluded: (relPath: string) => b
           }
         }
         for (let i = 0; i < toStat.length; i++) {
-          const st = lstatSync(path.join(root, toStat[i]), { throwIfNoEntry: false });
+          const st = lstatOrNull(path.join(root, toStat[i]));
           if (st?.isFile()) files.push({ path: toStat[i], size: st.size, mtimeMs: st.mtimeMs });
           if (i % STAT_SLICE === STAT_SLICE - 1) await yieldToEventLoop();
         }
