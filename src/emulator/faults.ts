@@ -12,11 +12,13 @@ export interface AppliedFault {
 interface ActiveFault {
   spec: FaultSpec;
   remaining?: number;
+  /** Matching requests still to let through before the fault applies. */
+  skip: number;
 }
 
 /**
- * Injected faults, matched by route. `times` N: the next N matching requests, then dropped; `probability` p: each
- * matching request with chance p until cleared; neither: always.
+ * Injected faults, matched by route. `skip` K: the first K matching requests pass untouched; then `times` N: the next N
+ * matching requests, then dropped; `probability` p: each matching request with chance p until cleared; neither: always.
  *
  * Several matching faults combine, in the order they were added, but a fault is used up only when it takes effect:
  * after a `reset` nothing else does; after a `status` answer only pure delays do (truncating or throttling an
@@ -31,7 +33,8 @@ export class FaultBook {
     if (spec.times !== undefined && !(Number.isInteger(spec.times) && spec.times > 0)) throw new TypeError('fault times must be a positive integer');
     if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw new TypeError('fault probability must be within 0..1');
     if (spec.throttleBytesPerSec !== undefined && !(spec.throttleBytesPerSec > 0)) throw new TypeError('fault throttleBytesPerSec must be positive');
-    this.faults.push({ spec: { ...spec }, remaining: spec.times });
+    if (spec.skip !== undefined && !(Number.isInteger(spec.skip) && spec.skip >= 0)) throw new TypeError('fault skip must be a whole number');
+    this.faults.push({ spec: { ...spec }, remaining: spec.times, skip: spec.skip ?? 0 });
   }
 
   clear(): void {
@@ -39,7 +42,7 @@ export class FaultBook {
   }
 
   list(): FaultSpec[] {
-    return this.faults.map((f) => ({ ...f.spec, ...(f.remaining !== undefined ? { times: f.remaining } : {}) }));
+    return this.faults.map((f) => ({ ...f.spec, ...(f.remaining !== undefined ? { times: f.remaining } : {}), ...(f.spec.skip !== undefined ? { skip: f.skip } : {}) }));
   }
 
   /** The faults that apply to this request (using up their `times`), or undefined when none does. */
@@ -47,7 +50,12 @@ export class FaultBook {
     let applied: AppliedFault | undefined;
     for (const fault of this.faults) {
       const { spec } = fault;
-      if (spec.route !== route || !takesEffect(spec, applied)) continue;
+      if (spec.route !== route) continue;
+      if (fault.skip > 0) {
+        fault.skip--;
+        continue;
+      }
+      if (!takesEffect(spec, applied)) continue;
       if (spec.probability !== undefined && Math.random() >= spec.probability) continue;
       if (fault.remaining !== undefined) fault.remaining--;
       applied ??= { delayMs: 0, truncate: false, reset: false };

@@ -11,6 +11,7 @@ import { remoteErrorFromStatus, remoteErrorFromThrown } from './classify.js';
 import { createPacer, type Pacer } from './bandwidth.js';
 import { encodeKeyForUrl } from './download-url.js';
 import { multipartUpload } from './multipart-upload.js';
+import { withRetry } from './retry.js';
 import type { RemoteStore } from './remote-store.js';
 
 export interface QiniuStoreOptions {
@@ -63,17 +64,22 @@ export class QiniuStore implements RemoteStore {
   }
 
   async checkAccess(): Promise<void> {
-    const res = await this.call('list', () => this.bucketManager.listPrefix(this.bucket.name, { limit: 1, prefix: this.bucket.prefix }));
-    this.expectOk('list', res);
+    // Network errors and 5xx are retried; wrong keys (401/403) fail at once.
+    await withRetry(async () => {
+      const res = await this.call('list', () => this.bucketManager.listPrefix(this.bucket.name, { limit: 1, prefix: this.bucket.prefix }));
+      this.expectOk('list', res);
+    });
   }
 
   async *list(prefix: string): AsyncIterable<RemoteObject> {
     let marker = '';
     do {
-      const res = await this.call('list', () =>
-        this.bucketManager.listPrefix(this.bucket.name, { prefix, marker, limit: LIST_PAGE }),
-      );
-      this.expectOk('list', res);
+      // A page is an idempotent request by marker: one failed page is retried, it does not end the listing.
+      const res = await withRetry(async () => {
+        const page = await this.call('list', () => this.bucketManager.listPrefix(this.bucket.name, { prefix, marker, limit: LIST_PAGE }));
+        this.expectOk('list', page);
+        return page;
+      });
       for (const item of res.data?.items ?? []) yield toRemoteObject(item);
       marker = res.data?.marker ?? '';
     } while (marker);

@@ -10,7 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { UploadSessionStore } from '../remote/multipart-upload.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { runPool } from './pool.js';
-import { withRetry } from './retry.js';
+import { withRetry } from '../remote/retry.js';
 
 /** Progress events for UI adapters (src/cli knows bars and colours; the engine does not). */
 export type SyncEvent =

@@ -13,7 +13,7 @@ import { findInTrash } from '../local/trash.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
-import { withRetry } from './retry.js';
+import { withRetry } from '../remote/retry.js';
 
 export type RestoreResult =
   | { kind: 'downloaded'; key: string; to: string }

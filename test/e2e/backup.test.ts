@@ -166,6 +166,22 @@ describe('sync (download)', () => {
     expect(await readTree(ws.root)).toEqual({ 'a.txt': 'aaaa', 'b.txt': 'bbbb' });
   });
 
+  it('retries failed listing pages (and the access check) instead of giving up the run', async () => {
+    const objects: Record<string, string> = {};
+    for (let i = 0; i < 2500; i++) objects[`k/${String(i).padStart(5, '0')}`] = `v${i}`;
+    emu.seed(objects);
+    // The access check fails once; the third page (the fifth list request, after the check, its retry and two pages)
+    // then fails twice in a row.
+    emu.addFault({ route: 'list', status: 599, times: 1 });
+    emu.addFault({ route: 'list', status: 503, skip: 4, times: 2 });
+    const ws = await makeWorkspace(emu, { sync: { concurrency: '16' } });
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    // 1 + 1 access checks, 3 pages (1000 + 1000 + 500) of which the third was asked 3 times.
+    expect(requestsOf(emu, 'list')).toBe(7);
+    expect(Object.keys(await readTree(ws.root))).toHaveLength(2500);
+  });
+
   it('pages a 2,500-key bucket to the end', async () => {
     const objects: Record<string, string> = {};
     for (let i = 0; i < 2500; i++) objects[`k/${String(i).padStart(5, '0')}`] = `v${i}`;

@@ -49,6 +49,14 @@ describe('faults', () => {
     expect((await call(bm.delete(emu.bucket, 'a'))).resp.statusCode).toBe(200);
   });
 
+  it('skip lets the first K matching requests through, then the fault applies', async () => {
+    emu.seed({ a: 'aaaa' });
+    emu.addFault({ route: 'download', status: 503, skip: 2, times: 1 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetch(`${emu.url}/a`)).status);
+    expect(statuses).toEqual([200, 200, 503, 200]);
+  });
+
   it('truncate sends the full Content-Length but about half the body, then drops the connection', async () => {
     const content = pseudoRandom(1 << 20, 5);
     emu.seed({ 'big.bin': content });
