@@ -12,7 +12,7 @@ import { createPacer, type Pacer } from './bandwidth.js';
 import { encodeKeyForUrl } from './download-url.js';
 import { multipartUpload } from './multipart-upload.js';
 import { withRetry } from './retry.js';
-import type { RemoteStore } from './remote-store.js';
+import type { MoveOutcome, RemoteStore } from './remote-store.js';
 
 export interface QiniuStoreOptions {
   /** Parts of one big file in flight at once. */
@@ -28,6 +28,8 @@ const MANAGEMENT_TIMEOUT_MS = 60_000;
 const DOWNLOAD_IDLE_TIMEOUT_MS = 60_000;
 const TOKEN_LIFETIME_S = 7 * 24 * 3600;
 const LIST_PAGE = 1000;
+/** Kodo's limit of operations in one /batch request. */
+const BATCH_LIMIT = 1000;
 
 type SdkResponse = { data: any; resp: { statusCode: number } };
 
@@ -186,12 +188,25 @@ export class QiniuStore implements RemoteStore {
     return stat;
   }
 
-  async move(fromKey: string, toKey: string): Promise<void> {
-    const operation = `move ${fromKey} -> ${toKey}`;
-    const res = await this.call(operation, () =>
-      this.bucketManager.move(this.bucket.name, fromKey, this.bucket.name, toKey, { force: false }),
-    );
-    this.expectOk(operation, res);
+  async moveMany(moves: readonly { from: string; to: string }[]): Promise<MoveOutcome[]> {
+    const outcomes: MoveOutcome[] = [];
+    for (let i = 0; i < moves.length; i += BATCH_LIMIT) {
+      const chunk = moves.slice(i, i + BATCH_LIMIT);
+      const ops = chunk.map((m) => qiniu.rs.moveOp(this.bucket.name, m.from, this.bucket.name, m.to, { force: false }));
+      const operation = `batch of ${chunk.length} move(s)`;
+      // A batch whose answer was lost may have been applied: a retry then sees 612 for those (the caller checks).
+      const res = await withRetry(async () => {
+        const answer = await this.call(operation, () => this.bucketManager.batch(ops));
+        if (answer.resp.statusCode !== 200 && answer.resp.statusCode !== 298) throw remoteErrorFromStatus(operation, answer.resp.statusCode, answer.data);
+        return answer;
+      });
+      chunk.forEach((m, j) => {
+        const result = (res.data as { code?: number; data?: unknown }[] | null)?.[j];
+        if (result?.code === 200) outcomes.push({ ok: true });
+        else outcomes.push({ ok: false, error: remoteErrorFromStatus(`move ${m.from} -> ${m.to}`, result?.code ?? 0, result?.data) });
+      });
+    }
+    return outcomes;
   }
 
   async delete(key: string): Promise<void> {

@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { RemoteObject } from '../core/types.js';
+import type { RemoteError } from '../errors.js';
 import type { UploadSessionStore } from './multipart-upload.js';
+
+export type MoveOutcome = { ok: true } | { ok: false; error: RemoteError };
 
 /** The narrow view of Kodo the sync engine needs. Every method checks the HTTP status and throws RemoteError. */
 export interface RemoteStore {
@@ -28,7 +31,10 @@ export interface RemoteStore {
       sessions?: UploadSessionStore;
     },
   ): Promise<RemoteObject>;
-  /** Server-side moves; throws on the first failure after reporting which ones succeeded. */
-  move(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * Server-side moves, never over an existing key, sent in batches (one request per 1,000). One outcome per move, in
+   * order: a 614 is RemoteError('exists'), a missing source 'not-found'. Throws only when a whole batch fails.
+   */
+  moveMany(moves: readonly { from: string; to: string }[]): Promise<MoveOutcome[]>;
   delete(key: string): Promise<void>;
 }

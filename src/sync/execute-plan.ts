@@ -8,7 +8,7 @@ import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { moveToTrash } from '../local/trash.js';
 import type { Logger } from '../log/logger.js';
 import type { UploadSessionStore } from '../remote/multipart-upload.js';
-import type { RemoteStore } from '../remote/remote-store.js';
+import type { MoveOutcome, RemoteStore } from '../remote/remote-store.js';
 import { runPool } from './pool.js';
 import { withRetry } from '../remote/retry.js';
 
@@ -76,27 +76,36 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   let lateConflicts = 0;
   deps.onEvent?.({ type: 'start', files: actions.length, bytes: actions.reduce((n, a) => n + transferBytes(a), 0) });
 
+  const fail = async (action: Action, err: unknown) => {
+    deps.onEvent?.({ type: 'action-end', action, ok: false });
+    if (err instanceof TargetChangedError) {
+      lateConflicts++;
+      counts.conflicts++;
+      deps.logger.warn(`Conflict ${action.key}: ${err.message}`);
+      return;
+    }
+    counts.failed++;
+    const message = err instanceof Error ? err.message : String(err);
+    deps.logger.error(`Failed ${describe(action)}: ${message}`);
+    await deps.journal.addEvent(deps.runId, 'error', `${describe(action)}: ${message}`);
+  };
   const runOne = async (action: Action) => {
     deps.onEvent?.({ type: 'action-start', action, bytes: transferBytes(action) });
     try {
       await applyAction(action, deps, counts);
       deps.onEvent?.({ type: 'action-end', action, ok: true });
     } catch (err) {
-      deps.onEvent?.({ type: 'action-end', action, ok: false });
-      if (err instanceof TargetChangedError) {
-        lateConflicts++;
-        counts.conflicts++;
-        deps.logger.warn(`Conflict ${action.key}: ${err.message}`);
-        return;
-      }
-      counts.failed++;
-      const message = err instanceof Error ? err.message : String(err);
-      deps.logger.error(`Failed ${describe(action)}: ${message}`);
-      await deps.journal.addEvent(deps.runId, 'error', `${describe(action)}: ${message}`);
+      await fail(action, err);
     }
   };
 
-  await runPool(first, deps.concurrency, runOne);
+  const moves = first.filter((a): a is MoveRemote => a.kind === 'move-remote');
+  if (moves.length > 0) await applyRemoteMoves(moves, deps, counts, fail);
+  await runPool(
+    first.filter((a) => a.kind !== 'move-remote'),
+    deps.concurrency,
+    runOne,
+  );
   if (last.length > 0) {
     if (counts.failed > 0) {
       deps.logger.warn(`Skipping ${last.length} deletion(s) because ${counts.failed} action(s) failed`);
@@ -187,18 +196,8 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, st, deps));
       return;
     }
-    case 'move-remote': {
-      const abs = resolveInside(deps.paths.root, action.path);
-      const st = await freshStat(abs, action.path, action.local);
-      logger.info(`Moving ${action.fromKey} -> ${action.key}`);
-      await withRetry(() => deps.remote.move(action.fromKey, action.key)).catch((err: unknown) => {
-        if (err instanceof RemoteError && err.kind === 'exists') throw new TargetChangedError(action.key);
-        throw err;
-      });
-      counts.moved++;
-      await deps.journal.recordMove(action.fromKey, entryOf(action.key, action.path, { ...action.remote, key: action.key }, st, deps));
-      return;
-    }
+    case 'move-remote':
+      throw new Error('move-remote actions run in batches: applyRemoteMoves');
     case 'move-local': {
       const from = resolveInside(deps.paths.root, action.fromPath);
       const to = resolveInside(deps.paths.root, action.path);
@@ -262,6 +261,55 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
     }
     default:
       assertNever(action);
+  }
+}
+
+type MoveRemote = Extract<Action, { kind: 'move-remote' }>;
+
+/**
+ * Local renames become server-side moves, all in one batch request per 1,000 (a renamed album of 1,000 photos is
+ * one request, no upload). Each renamed file is first checked to be what was planned; a move the server refuses
+ * because the target exists (614) is a conflict. A 612 (source gone) after a retried batch is checked with a stat:
+ * the lost first attempt may have moved it already.
+ */
+async function applyRemoteMoves(
+  moves: readonly MoveRemote[],
+  deps: ExecuteDeps,
+  counts: RunCounts,
+  fail: (action: Action, err: unknown) => Promise<void>,
+): Promise<void> {
+  const ready: { action: MoveRemote; stat: { size: number; mtimeMs: number } }[] = [];
+  for (const action of moves) {
+    deps.onEvent?.({ type: 'action-start', action, bytes: 0 });
+    try {
+      ready.push({ action, stat: await freshStat(resolveInside(deps.paths.root, action.path), action.path, action.local) });
+    } catch (err) {
+      await fail(action, err);
+    }
+  }
+  if (ready.length === 0) return;
+  for (const { action } of ready) deps.logger.info(`Moving ${action.fromKey} -> ${action.key}`);
+  let outcomes: MoveOutcome[];
+  try {
+    outcomes = await deps.remote.moveMany(ready.map(({ action }) => ({ from: action.fromKey, to: action.key })));
+  } catch (err) {
+    for (const { action } of ready) await fail(action, err);
+    return;
+  }
+  for (const [i, { action, stat }] of ready.entries()) {
+    const outcome = outcomes[i];
+    try {
+      if (!outcome.ok) {
+        if (outcome.error.kind === 'exists') throw new TargetChangedError(action.key);
+        const landed = outcome.error.kind === 'not-found' && (await withRetry(() => deps.remote.stat(action.key)))?.hash === action.remote.hash;
+        if (!landed) throw outcome.error;
+      }
+      counts.moved++;
+      await deps.journal.recordMove(action.fromKey, entryOf(action.key, action.path, { ...action.remote, key: action.key }, stat, deps));
+      deps.onEvent?.({ type: 'action-end', action, ok: true });
+    } catch (err) {
+      await fail(action, err);
+    }
   }
 }
 

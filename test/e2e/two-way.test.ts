@@ -93,7 +93,7 @@ describe('two-way sync', () => {
     expect(emu.getObject('archive/big-renamed.bin')!.length).toBe(5 << 20);
   });
 
-  it('turns a renamed folder of 50 files into server-side moves', async () => {
+  it('turns a renamed folder of 50 files into server-side moves, in one batch', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 50; i++) files[`album/p${i}.jpg`] = `photo ${i} `.repeat(2000);
     const ws = await synced(files);
@@ -102,6 +102,9 @@ describe('two-way sync', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(uploadBytes()).toBeLessThan(1 << 20);
     expect(requestsOf(emu, 'download')).toBe(0);
+    // All 50 moves in one batch request.
+    expect(requestsOf(emu, 'batch')).toBe(1);
+    expect(requestsOf(emu, 'move')).toBe(0);
     expect([...emu.objects().keys()].sort()).toEqual(Object.keys(files).map((k) => k.replace('album/', 'album-2024/')).sort());
   });
 

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { RemoteError } from '../../src/errors.js';
+import { QiniuStore } from '../../src/remote/qiniu-store.js';
+
+// The RemoteStore on the real qiniu SDK against the emulator: what the sync engine relies on, call by call.
+let emu: Emulator;
+let store: QiniuStore;
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+  const endpoints = { rs: emu.url, rsf: emu.url, up: emu.url, api: emu.url, uc: emu.url };
+  store = new QiniuStore({ name: emu.bucket, domain: emu.domain, private: false, prefix: '' }, endpoints, 'z0', {
+    accessKey: emu.accessKey,
+    secretKey: emu.secretKey,
+  });
+});
+afterAll(async () => {
+  store?.close();
+  await emu?.close();
+});
+beforeEach(() => emu.reset());
+
+describe('moveMany', () => {
+  it('sends the moves as one batch and reports each outcome in order: moved, target exists (614), source gone (612)', async () => {
+    emu.seed({ a: 'A', c: 'C', d: 'D (already there)' });
+    const outcomes = await store.moveMany([
+      { from: 'a', to: 'moved/a' },
+      { from: 'c', to: 'd' },
+      { from: 'missing', to: 'x' },
+    ]);
+    expect(outcomes[0]).toEqual({ ok: true });
+    expect(outcomes[1]).toMatchObject({ ok: false, error: { kind: 'exists', status: 614 } });
+    expect(outcomes[2]).toMatchObject({ ok: false, error: { kind: 'not-found', status: 612 } });
+    expect(emu.counters().requests.batch).toBe(1);
+    expect([...emu.objects().keys()].sort()).toEqual(['c', 'd', 'moved/a']);
+    expect(emu.getObject('d')!.toString()).toBe('D (already there)');
+  });
+
+  it('splits more than 1,000 moves into batches of at most 1,000', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1500; i++) files[`old/${i}`] = `v${i}`;
+    emu.seed(files);
+    const outcomes = await store.moveMany(Object.keys(files).map((k) => ({ from: k, to: k.replace('old/', 'new/') })));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(emu.counters().requests.batch).toBe(2);
+    expect([...emu.objects().keys()].every((k) => k.startsWith('new/'))).toBe(true);
+  });
+
+  it('retries a batch the server failed as a whole (5xx), then throws a typed error once it keeps failing', async () => {
+    emu.seed({ a: 'A' });
+    emu.addFault({ route: 'batch', status: 503, times: 1 });
+    expect(await store.moveMany([{ from: 'a', to: 'b' }])).toEqual([{ ok: true }]);
+    emu.addFault({ route: 'batch', status: 401 });
+    const err = await store.moveMany([{ from: 'b', to: 'c' }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteError);
+    expect(err).toMatchObject({ kind: 'auth', status: 401 });
+  });
+});
