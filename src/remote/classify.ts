@@ -22,7 +22,9 @@ export function remoteErrorFromStatus(operation: string, status: number, body: u
 export function remoteErrorFromThrown(operation: string, err: unknown): RemoteError {
   if (err instanceof RemoteError) return err;
   const e = err as { code?: string; name?: string; message?: string };
-  return new RemoteError('network', operation, [e.code, e.message].filter(Boolean).join(' ') || String(err));
+  // urllib appends socket diagnostics to its messages (` -1 (connected: false, …)` and more lines): keep what failed.
+  const message = e.message?.split('\n')[0].replace(/ -?\d+ \(connected: .*$/, '');
+  return new RemoteError('network', operation, [e.code, message].filter(Boolean).join(' ') || String(err));
 }
 
 function errorText(body: unknown): string {
