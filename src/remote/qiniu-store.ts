@@ -12,7 +12,7 @@ import { createPacer, type Pacer } from './bandwidth.js';
 import { encodeKeyForUrl } from './download-url.js';
 import { multipartUpload } from './multipart-upload.js';
 import { withRetry } from './retry.js';
-import type { MoveOutcome, RemoteStore } from './remote-store.js';
+import type { BatchOutcome, RemoteStore } from './remote-store.js';
 
 export interface QiniuStoreOptions {
   /** Parts of one big file in flight at once. */
@@ -188,31 +188,37 @@ export class QiniuStore implements RemoteStore {
     return stat;
   }
 
-  async moveMany(moves: readonly { from: string; to: string }[]): Promise<MoveOutcome[]> {
-    const outcomes: MoveOutcome[] = [];
-    for (let i = 0; i < moves.length; i += BATCH_LIMIT) {
-      const chunk = moves.slice(i, i + BATCH_LIMIT);
-      const ops = chunk.map((m) => qiniu.rs.moveOp(this.bucket.name, m.from, this.bucket.name, m.to, { force: false }));
-      const operation = `batch of ${chunk.length} move(s)`;
-      // A batch whose answer was lost may have been applied: a retry then sees 612 for those (the caller checks).
+  moveMany(moves: readonly { from: string; to: string }[]): Promise<BatchOutcome[]> {
+    const ops = moves.map((m) => ({
+      op: qiniu.rs.moveOp(this.bucket.name, m.from, this.bucket.name, m.to, { force: false }),
+      operation: `move ${m.from} -> ${m.to}`,
+    }));
+    return this.batch(ops, 'move');
+  }
+
+  deleteMany(keys: readonly string[]): Promise<BatchOutcome[]> {
+    return this.batch(keys.map((key) => ({ op: qiniu.rs.deleteOp(this.bucket.name, key), operation: `delete ${key}` })), 'delete');
+  }
+
+  /** Kodo /batch, at most BATCH_LIMIT operations a request, each request retried as a whole; one outcome per op. */
+  private async batch(ops: readonly { op: string; operation: string }[], verb: string): Promise<BatchOutcome[]> {
+    const outcomes: BatchOutcome[] = [];
+    for (let i = 0; i < ops.length; i += BATCH_LIMIT) {
+      const chunk = ops.slice(i, i + BATCH_LIMIT);
+      const operation = `batch of ${chunk.length} ${verb}(s)`;
+      // A batch whose answer was lost may have been applied: a retry then sees 612 for those (callers check).
       const res = await withRetry(async () => {
-        const answer = await this.call(operation, () => this.bucketManager.batch(ops));
+        const answer = await this.call(operation, () => this.bucketManager.batch(chunk.map((c) => c.op)));
         if (answer.resp.statusCode !== 200 && answer.resp.statusCode !== 298) throw remoteErrorFromStatus(operation, answer.resp.statusCode, answer.data);
         return answer;
       });
-      chunk.forEach((m, j) => {
+      chunk.forEach((c, j) => {
         const result = (res.data as { code?: number; data?: unknown }[] | null)?.[j];
         if (result?.code === 200) outcomes.push({ ok: true });
-        else outcomes.push({ ok: false, error: remoteErrorFromStatus(`move ${m.from} -> ${m.to}`, result?.code ?? 0, result?.data) });
+        else outcomes.push({ ok: false, error: remoteErrorFromStatus(c.operation, result?.code ?? 0, result?.data) });
       });
     }
     return outcomes;
-  }
-
-  async delete(key: string): Promise<void> {
-    const operation = `delete ${key}`;
-    const res = await this.call(operation, () => this.bucketManager.delete(this.bucket.name, key));
-    this.expectOk(operation, res);
   }
 
   close(): void {

@@ -3,7 +3,8 @@ import type { RemoteObject } from '../core/types.js';
 import type { RemoteError } from '../errors.js';
 import type { UploadSessionStore } from './multipart-upload.js';
 
-export type MoveOutcome = { ok: true } | { ok: false; error: RemoteError };
+/** The outcome of one operation of a batch. */
+export type BatchOutcome = { ok: true } | { ok: false; error: RemoteError };
 
 /** The narrow view of Kodo the sync engine needs. Every method checks the HTTP status and throws RemoteError. */
 export interface RemoteStore {
@@ -35,6 +36,7 @@ export interface RemoteStore {
    * Server-side moves, never over an existing key, sent in batches (one request per 1,000). One outcome per move, in
    * order: a 614 is RemoteError('exists'), a missing source 'not-found'. Throws only when a whole batch fails.
    */
-  moveMany(moves: readonly { from: string; to: string }[]): Promise<MoveOutcome[]>;
-  delete(key: string): Promise<void>;
+  moveMany(moves: readonly { from: string; to: string }[]): Promise<BatchOutcome[]>;
+  /** Deletions, batched like `moveMany`; a key already gone is RemoteError('not-found'). */
+  deleteMany(keys: readonly string[]): Promise<BatchOutcome[]>;
 }

@@ -8,7 +8,7 @@ import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { moveToTrash } from '../local/trash.js';
 import type { Logger } from '../log/logger.js';
 import type { UploadSessionStore } from '../remote/multipart-upload.js';
-import type { MoveOutcome, RemoteStore } from '../remote/remote-store.js';
+import type { BatchOutcome, RemoteStore } from '../remote/remote-store.js';
 import { runPool } from './pool.js';
 import { withRetry } from '../remote/retry.js';
 
@@ -110,7 +110,13 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     if (counts.failed > 0) {
       deps.logger.warn(`Skipping ${last.length} deletion(s) because ${counts.failed} action(s) failed`);
     } else {
-      await runPool(last, deps.concurrency, runOne);
+      const remoteDeletes = last.filter((a): a is DeleteRemote => a.kind === 'delete-remote');
+      if (remoteDeletes.length > 0) await applyRemoteDeletes(remoteDeletes, deps, counts, fail);
+      await runPool(
+        last.filter((a) => a.kind !== 'delete-remote'),
+        deps.concurrency,
+        runOne,
+      );
     }
   }
   return { counts, lateConflicts };
@@ -212,15 +218,8 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       await deps.journal.recordMove(action.fromKey, entryOf(action.key, action.path, action.remote, st, deps));
       return;
     }
-    case 'delete-remote': {
-      logger.info(`Deleting ${action.key}`);
-      await withRetry(() => deps.remote.delete(action.key)).catch((err: unknown) => {
-        if (!(err instanceof RemoteError && err.kind === 'not-found')) throw err;
-      });
-      counts.deleted++;
-      await deps.journal.forget(action.key);
-      return;
-    }
+    case 'delete-remote':
+      throw new Error('delete-remote actions run in batches: applyRemoteDeletes');
     case 'trash-local': {
       const abs = resolveInside(deps.paths.root, action.path);
       await recheckTarget(abs, action.path, expectedOf(action.local));
@@ -265,6 +264,38 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
 }
 
 type MoveRemote = Extract<Action, { kind: 'move-remote' }>;
+type DeleteRemote = Extract<Action, { kind: 'delete-remote' }>;
+
+/** deletes = mirror: remote deletions in one batch request per 1,000. A key already gone counts as deleted. */
+async function applyRemoteDeletes(
+  deletes: readonly DeleteRemote[],
+  deps: ExecuteDeps,
+  counts: RunCounts,
+  fail: (action: Action, err: unknown) => Promise<void>,
+): Promise<void> {
+  for (const action of deletes) {
+    deps.onEvent?.({ type: 'action-start', action, bytes: 0 });
+    deps.logger.info(`Deleting ${action.key}`);
+  }
+  let outcomes: BatchOutcome[];
+  try {
+    outcomes = await deps.remote.deleteMany(deletes.map((a) => a.key));
+  } catch (err) {
+    for (const action of deletes) await fail(action, err);
+    return;
+  }
+  for (const [i, action] of deletes.entries()) {
+    const outcome = outcomes[i];
+    try {
+      if (!outcome.ok && outcome.error.kind !== 'not-found') throw outcome.error;
+      counts.deleted++;
+      await deps.journal.forget(action.key);
+      deps.onEvent?.({ type: 'action-end', action, ok: true });
+    } catch (err) {
+      await fail(action, err);
+    }
+  }
+}
 
 /**
  * Local renames become server-side moves, all in one batch request per 1,000 (a renamed album of 1,000 photos is
@@ -289,7 +320,7 @@ async function applyRemoteMoves(
   }
   if (ready.length === 0) return;
   for (const { action } of ready) deps.logger.info(`Moving ${action.fromKey} -> ${action.key}`);
-  let outcomes: MoveOutcome[];
+  let outcomes: BatchOutcome[];
   try {
     outcomes = await deps.remote.moveMany(ready.map(({ action }) => ({ from: action.fromKey, to: action.key })));
   } catch (err) {

@@ -155,9 +155,13 @@ describe('two-way sync', () => {
   it('mirror: a local deletion deletes the remote key', async () => {
     const ws = await synced({ 'keep.txt': 'k', 'gone.txt': 'g', 'a.txt': 'a', 'b.txt': 'b' }, { sync: { direction: 'both', deletes: 'mirror' } });
     await fsp.rm(path.join(ws.root, 'gone.txt'));
+    await fsp.rm(path.join(ws.root, 'a.txt'));
     const run = await ws.run('sync');
     expect(run.code, run.stderr).toBe(0);
-    expect(Object.keys(bucketContents()).sort()).toEqual(['a.txt', 'b.txt', 'keep.txt']);
+    expect(Object.keys(bucketContents()).sort()).toEqual(['b.txt', 'keep.txt']);
+    // Both deletions in one batch request.
+    expect(requestsOf(emu, 'batch')).toBe(1);
+    expect(requestsOf(emu, 'delete')).toBe(0);
   });
 
   it('mirror: an emptied bucket aborts with exit 6 and touches no local file', async () => {
