@@ -196,10 +196,6 @@ export class QiniuStore implements RemoteStore {
     return this.batch(ops, 'move');
   }
 
-  deleteMany(keys: readonly string[]): Promise<BatchOutcome[]> {
-    return this.batch(keys.map((key) => ({ op: qiniu.rs.deleteOp(this.bucket.name, key), operation: `delete ${key}` })), 'delete');
-  }
-
   /** Kodo /batch, at most BATCH_LIMIT operations a request, each request retried as a whole; one outcome per op. */
   private async batch(ops: readonly { op: string; operation: string }[], verb: string): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = [];

@@ -37,6 +37,4 @@ export interface RemoteStore {
    * order: a 614 is RemoteError('exists'), a missing source 'not-found'. Throws only when a whole batch fails.
    */
   moveMany(moves: readonly { from: string; to: string }[]): Promise<BatchOutcome[]>;
-  /** Deletions, batched like `moveMany`; a key already gone is RemoteError('not-found'). */
-  deleteMany(keys: readonly string[]): Promise<BatchOutcome[]>;
 }

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import type { Action, JournalEntry, LocalFile, Plan, RemoteObject } from '../core/types.js';
+import { remoteTrashKey } from '../core/remote-trash.js';
 import { assertNever } from '../core/types.js';
 import { RemoteError } from '../errors.js';
 import type { Journal, RunCounts } from '../journal/journal.js';
@@ -135,7 +136,7 @@ function describe(action: Action): string {
     case 'move-local':
       return `rename ${action.fromPath} -> ${action.path}`;
     case 'delete-remote':
-      return `delete ${action.key}`;
+      return `delete ${action.key} (move to the bucket's trash)`;
     case 'trash-local':
       return `trash ${action.path}`;
     case 'keep-both':
@@ -266,20 +267,25 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
 type MoveRemote = Extract<Action, { kind: 'move-remote' }>;
 type DeleteRemote = Extract<Action, { kind: 'delete-remote' }>;
 
-/** deletes = mirror: remote deletions in one batch request per 1,000. A key already gone counts as deleted. */
+/**
+ * deletes = mirror: an object is never deleted but moved (server-side) into the bucket's trash,
+ * `.qjournal-trash/<stamp>/<key>`, where `restore <key>` finds it; one batch request per 1,000. A key already gone
+ * counts as done.
+ */
 async function applyRemoteDeletes(
   deletes: readonly DeleteRemote[],
   deps: ExecuteDeps,
   counts: RunCounts,
   fail: (action: Action, err: unknown) => Promise<void>,
 ): Promise<void> {
-  for (const action of deletes) {
+  const moves = deletes.map((action) => ({ from: action.key, to: remoteTrashKey(deps.trashStamp, action.key) }));
+  for (const [i, action] of deletes.entries()) {
     deps.onEvent?.({ type: 'action-start', action, bytes: 0 });
-    deps.logger.info(`Deleting ${action.key}`);
+    deps.logger.info(`Deleting ${action.key} (kept in the bucket as ${moves[i].to})`);
   }
   let outcomes: BatchOutcome[];
   try {
-    outcomes = await deps.remote.deleteMany(deletes.map((a) => a.key));
+    outcomes = await deps.remote.moveMany(moves);
   } catch (err) {
     for (const action of deletes) await fail(action, err);
     return;

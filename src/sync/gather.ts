@@ -1,3 +1,4 @@
+import { isRemoteTrashKey } from '../core/remote-trash.js';
 import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
 import { hashFile } from '../local/hash-file.js';
@@ -26,7 +27,7 @@ export async function gatherState(deps: {
   const listRemote = async () => {
     const objects: RemoteObject[] = [];
     for await (const object of remote.list(prefix)) {
-      if (!isExcluded(object.key.slice(prefix.length))) objects.push(object);
+      if (!isRemoteTrashKey(object.key) && !isExcluded(object.key.slice(prefix.length))) objects.push(object);
     }
     return objects;
   };

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { mapKeys } from '../core/keys.js';
+import { parseRemoteTrashKey, REMOTE_TRASH_PREFIX } from '../core/remote-trash.js';
 import type { JournalEntry } from '../core/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
@@ -18,11 +19,14 @@ import { withRetry } from '../remote/retry.js';
 export type RestoreResult =
   | { kind: 'downloaded'; key: string; to: string }
   | { kind: 'uploaded'; key: string; from: string }
-  | { kind: 'present'; key: string; path: string };
+  | { kind: 'present'; key: string; path: string }
+  /** Moved back from the bucket's trash (`deletes = mirror` had moved it there). */
+  | { kind: 'untrashed'; key: string; from: string };
 
 /**
  * `qjournal restore <key>`: put a file back where it is missing. Missing locally → download (or to `to`); missing
- * remotely → upload from the local copy or, failing that, the newest copy in `.qjournal/trash/`.
+ * remotely → upload from the local copy or, failing that, the newest copy in `.qjournal/trash/`; failing that, move
+ * the newest copy in the bucket's `.qjournal-trash/` back.
  */
 export async function restoreKey(req: { config: Config; remote: RemoteStore; logger: Logger; key: string; to?: string }): Promise<RestoreResult> {
   const { config, remote, logger, key } = req;
@@ -72,7 +76,17 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
       return { kind: 'present', key, path: localAbs! };
     }
     const source = localStat && localAbs ? localAbs : relPath ? await findInTrash(paths, relPath) : null;
-    if (!source) throw new NotFoundError(`${key} exists neither in the bucket, nor locally, nor in the trash`);
+    if (!source) {
+      // deletes = mirror moved it into the bucket's trash: move it back, server-side.
+      const trashed = await newestInRemoteTrash(remote, key);
+      if (!trashed) throw new NotFoundError(`${key} exists neither in the bucket, nor locally, nor in either trash`);
+      logger.info(`Moving ${trashed} -> ${key}`);
+      const [outcome] = await remote.moveMany([{ from: trashed, to: key }]);
+      if (!outcome.ok) throw outcome.error;
+      counts.moved = 1;
+      await journal.finishRun(runId, 'ok', counts);
+      return { kind: 'untrashed', key, from: trashed };
+    }
     logger.info(`Putting ${key}`);
     const before = await fsp.stat(source);
     const uploaded = await withRetry(() => remote.upload(source, key, { insertOnly: true, sessions: journalUploadSessions(journal) }));
@@ -89,6 +103,16 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
     unhookLock();
     await lock.release();
   }
+}
+
+/** The newest `.qjournal-trash/<stamp>/<key>` object, if any. */
+async function newestInRemoteTrash(remote: RemoteStore, key: string): Promise<string | null> {
+  let newest: { stamp: string; trashKey: string } | null = null;
+  for await (const object of remote.list(REMOTE_TRASH_PREFIX)) {
+    const parsed = parseRemoteTrashKey(object.key);
+    if (parsed?.key === key && (!newest || parsed.stamp > newest.stamp)) newest = { stamp: parsed.stamp, trashKey: object.key };
+  }
+  return newest?.trashKey ?? null;
 }
 
 function mappedPath(key: string, prefix: string): string | null {

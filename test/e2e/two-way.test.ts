@@ -152,16 +152,30 @@ describe('two-way sync', () => {
     expect(trashed.map(([p, v]) => [p.split('/').slice(3).join('/'), v])).toEqual([['gone.txt', 'g']]);
   });
 
-  it('mirror: a local deletion deletes the remote key', async () => {
+  it('mirror: a local deletion moves the object into the bucket trash, from where restore brings it back', async () => {
     const ws = await synced({ 'keep.txt': 'k', 'gone.txt': 'g', 'a.txt': 'a', 'b.txt': 'b' }, { sync: { direction: 'both', deletes: 'mirror' } });
     await fsp.rm(path.join(ws.root, 'gone.txt'));
     await fsp.rm(path.join(ws.root, 'a.txt'));
     const run = await ws.run('sync');
     expect(run.code, run.stderr).toBe(0);
-    expect(Object.keys(bucketContents()).sort()).toEqual(['b.txt', 'keep.txt']);
-    // Both deletions in one batch request.
+    // Recoverably: both objects were moved into the bucket's trash, in one batch request, nothing deleted.
+    const stamped = (key: string) => new RegExp(`^\\.qjournal-trash/\\d{8}-\\d{6}/${key.replace('.', '\\.')}$`);
+    const keys = Object.keys(bucketContents()).sort();
+    expect(keys.filter((k) => !k.startsWith('.qjournal-trash/'))).toEqual(['b.txt', 'keep.txt']);
+    expect(keys.filter((k) => k.startsWith('.qjournal-trash/'))).toEqual([expect.stringMatching(stamped('a.txt')), expect.stringMatching(stamped('gone.txt'))]);
     expect(requestsOf(emu, 'batch')).toBe(1);
     expect(requestsOf(emu, 'delete')).toBe(0);
+
+    // The trash is never synced down; restore puts an object back, and the next sync brings its file back.
+    emu.resetCounters();
+    expect((await ws.run('sync')).code).toBe(0);
+    expect(requestsOf(emu, 'download')).toBe(0);
+    const restore = await ws.run('restore', 'gone.txt');
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stdout).toMatch(/^Restored gone\.txt in the bucket from \.qjournal-trash\/\d{8}-\d{6}\/gone\.txt$/m);
+    expect(emu.getObject('gone.txt')!.toString()).toBe('g');
+    expect((await ws.run('sync')).code).toBe(0);
+    expect((await readTree(ws.root))['gone.txt']).toBe('g');
   });
 
   it('mirror: an emptied bucket aborts with exit 6 and touches no local file', async () => {

@@ -56,14 +56,3 @@ describe('moveMany', () => {
     expect(err).toMatchObject({ kind: 'auth', status: 401 });
   });
 });
-
-describe('deleteMany', () => {
-  it('deletes in one batch; a key already gone is reported as not-found, the others as done', async () => {
-    emu.seed({ a: 'A', b: 'B', keep: 'K' });
-    const outcomes = await store.deleteMany(['a', 'never-there', 'b']);
-    expect(outcomes).toEqual([{ ok: true }, expect.objectContaining({ ok: false }), { ok: true }]);
-    expect(outcomes[1]).toMatchObject({ error: { kind: 'not-found', status: 612 } });
-    expect(emu.counters().requests.batch).toBe(1);
-    expect([...emu.objects().keys()]).toEqual(['keep']);
-  });
-});

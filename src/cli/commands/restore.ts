@@ -13,6 +13,9 @@ export async function restoreCommand(key: string, flags: { config?: string; to?:
       case 'uploaded':
         process.stdout.write(`Uploaded ${key} from ${result.from}\n`);
         break;
+      case 'untrashed':
+        process.stdout.write(`Restored ${key} in the bucket from ${result.from}\n`);
+        break;
       case 'present':
         process.stdout.write(`${key} exists both locally (${result.path}) and in the bucket: nothing to restore\n`);
         break;
