@@ -1,17 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
-import { emulatorCommand } from './commands/emulator.js';
-import { initCommand } from './commands/init.js';
-import { keysClearCommand, keysSetCommand } from './commands/keys.js';
-import { logCommand } from './commands/log.js';
-import { restoreCommand } from './commands/restore.js';
-import { scheduleCommand } from './commands/schedule.js';
-import { statusCommand } from './commands/status.js';
-import { syncCommand } from './commands/sync.js';
 import { EXIT } from './exit-codes.js';
 import { runCommand } from './run-command.js';
 
 const CONFIG_HELP = 'config file (default: $QJOURNAL_CONFIG, else ./config.ini)';
+
+// Each command's module is loaded when it runs: `sync` never loads the emulator, `--help` loads neither the SDK nor
+// SQLite (module loading is most of a no-op sync's start-up).
 
 export function buildProgram(): Command {
   const program = new Command('qjournal')
@@ -27,21 +22,21 @@ export function buildProgram(): Command {
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--direction <dir>', 'down | up | both (overrides [sync] direction)')
     .option('--json', 'print the result as JSON on stdout')
-    .action((flags) => runCommand(() => syncCommand(flags)));
+    .action((flags) => runCommand(async () => (await import('./commands/sync.js')).syncCommand(flags)));
 
   program
     .command('status')
     .description('show what drifted since the last sync (read-only)')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'machine-readable output')
-    .action((flags) => runCommand(() => statusCommand(flags)));
+    .action((flags) => runCommand(async () => (await import('./commands/status.js')).statusCommand(flags)));
 
   program
     .command('restore <key>')
     .description('put a file back where it is missing (download if missing locally, upload if missing remotely)')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--to <path>', 'write the object to this path instead')
-    .action((key, flags) => runCommand(() => restoreCommand(key, flags)));
+    .action((key, flags) => runCommand(async () => (await import('./commands/restore.js')).restoreCommand(key, flags)));
 
   program
     .command('emulator')
@@ -52,7 +47,7 @@ export function buildProgram(): Command {
     .option('--private', 'require signed download URLs')
     .option('--access-key <ak>', 'access key the emulator accepts')
     .option('--secret-key <sk>', 'secret key the emulator accepts')
-    .action((flags) => runCommand(() => emulatorCommand(flags)));
+    .action((flags) => runCommand(async () => (await import('./commands/emulator.js')).emulatorCommand(flags)));
 
   program
     .command('init')
@@ -62,17 +57,17 @@ export function buildProgram(): Command {
     .option('--domain <url>', 'download domain')
     .option('--root <dir>', 'local backup folder')
     .option('--force', 'overwrite an existing file')
-    .action((flags) => runCommand(() => initCommand(flags)));
+    .action((flags) => runCommand(async () => (await import('./commands/init.js')).initCommand(flags)));
 
   const keys = program.command('keys').description('manage the encrypted credentials file');
   keys
     .command('set')
     .description('store access and secret key encrypted (passphrase from $QJOURNAL_PASSPHRASE or a prompt)')
-    .action(() => runCommand(() => keysSetCommand()));
+    .action(() => runCommand(async () => (await import('./commands/keys.js')).keysSetCommand()));
   keys
     .command('clear')
     .description('delete the stored credentials')
-    .action(() => runCommand(() => keysClearCommand()));
+    .action(() => runCommand(async () => (await import('./commands/keys.js')).keysClearCommand()));
 
   program
     .command('log')
@@ -80,7 +75,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', CONFIG_HELP)
     .option('-n, --limit <n>', 'how many runs', '20')
     .option('--json', 'machine-readable output')
-    .action((flags) => runCommand(() => logCommand(flags)));
+    .action((flags) => runCommand(async () => (await import('./commands/log.js')).logCommand(flags)));
 
   program
     .command('schedule')
@@ -89,7 +84,7 @@ export function buildProgram(): Command {
     .option('--when <time>', 'weekday and time, e.g. "Sun 03:00"', 'Sun 03:00')
     .option('--systemd', 'a systemd user service + timer instead of a crontab line')
     .option('--install', 'install it (crontab, or ~/.config/systemd/user + systemctl --user enable)')
-    .action((flags) => runCommand(() => scheduleCommand(flags)));
+    .action((flags) => runCommand(async () => (await import('./commands/schedule.js')).scheduleCommand(flags)));
 
   return program;
 }
