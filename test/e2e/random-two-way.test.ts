@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { makeWorkspace, readTree, requestsOf, type Workspace } from '../helpers/workspace.js';
+import { bucketContents, makeWorkspace, readTree, requestsOf, UPLOAD_ROUTES, type Workspace } from '../helpers/workspace.js';
 
 // Issue #4, as a user lives it: many rounds of random changes on both sides (edits, new files, deletions, file and
 // folder renames), a sync after each. After every round: no local change and no object is lost, every object is
@@ -15,7 +15,6 @@ afterAll(async () => {
   await emu?.close();
 });
 
-const UPLOAD_ROUTES = ['form-upload', 'mkblk', 'bput', 'mkfile', 'v2-init', 'v2-part', 'v2-complete'];
 const NAMES = ['a.txt', 'b.jpg', 'notes/c.md', 'notes/d.md', 'album/e.jpg', 'album/f.jpg', 'album/2024/g.jpg', 'x y/h.txt'];
 const FOLDERS = ['notes', 'album', 'x y'];
 
@@ -25,12 +24,6 @@ function random(seed: number): () => number {
     x = (x * 1103515245 + 12345) >>> 0;
     return x / 2 ** 32;
   };
-}
-
-function bucket(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of emu.objects().keys()) out[key] = emu.getObject(key)!.toString('utf8');
-  return out;
 }
 
 async function trashContents(ws: Workspace): Promise<string[]> {
@@ -95,12 +88,12 @@ describe('random two-way rounds', () => {
       // the last sync. A version the last sync left in place may be replaced by a change from the other side.
       const changes = (now: Record<string, string>, then: Record<string, string>) =>
         Object.entries(now).filter(([name, text]) => then[name] !== text).map(([, text]) => text);
-      const live = new Set([...changes(await readTree(ws.root), synced.local), ...changes(bucket(), synced.remote)]);
+      const live = new Set([...changes(await readTree(ws.root), synced.local), ...changes(bucketContents(emu), synced.remote)]);
       const run = await ws.run('sync');
       expect(run.code, `round ${round}\n${run.stderr}`).toBe(0);
 
       const local = await readTree(ws.root);
-      const remote = bucket();
+      const remote = bucketContents(emu);
       for (const [key, value] of Object.entries(remote)) expect(local[key], `round ${round}: ${key}\n${run.stderr}`).toBe(value);
       const everywhere = new Set([...Object.values(local), ...Object.values(remote), ...(await trashContents(ws))]);
       expect([...live].filter((text) => !everywhere.has(text)), `round ${round}\n${run.stderr}`).toEqual([]);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { hashFile } from '../../src/local/hash-file.js';
-import { localTree, makeWorkspace, readTree, requestsOf, type Workspace } from '../helpers/workspace.js';
+import { bucketContents, localTree, makeWorkspace, readTree, requestsOf, UPLOAD_ROUTES, type Workspace } from '../helpers/workspace.js';
 
 // Issue #4: two-way sync scenarios of the built CLI against the emulator, asserting disk, bucket and counters.
 let emu: Emulator;
@@ -15,14 +15,6 @@ afterAll(async () => {
   await emu?.close();
 });
 beforeEach(() => emu.reset());
-
-const UPLOAD_ROUTES = ['form-upload', 'mkblk', 'bput', 'mkfile', 'v2-init', 'v2-part', 'v2-complete'];
-
-function bucketContents(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of emu.objects().keys()) out[key] = emu.getObject(key)!.toString('utf8');
-  return out;
-}
 
 function uploadBytes(): number {
   const { bytesIn } = emu.counters();
@@ -73,7 +65,7 @@ describe('two-way sync', () => {
     await localTree(ws.root, { 'new/deep/b.txt': 'b', 'new/年.txt': 'nian', 'c d.txt': 'c' });
     const run = await ws.run('sync');
     expect(run.code, run.stderr).toBe(0);
-    expect(bucketContents()).toEqual({ 'a.txt': 'a', 'new/deep/b.txt': 'b', 'new/年.txt': 'nian', 'c d.txt': 'c' });
+    expect(bucketContents(emu)).toEqual({ 'a.txt': 'a', 'new/deep/b.txt': 'b', 'new/年.txt': 'nian', 'c d.txt': 'c' });
     emu.resetCounters();
     expect((await ws.run('sync')).code).toBe(0);
     expect(requestsOf(emu, 'download')).toBe(0);
@@ -124,10 +116,10 @@ describe('two-way sync', () => {
     const run = await ws.run('sync');
     expect(run.code, run.stderr).toBe(0);
     const localValues = Object.values(await readTree(ws.root)).sort();
-    const remoteValues = Object.values(bucketContents()).sort();
+    const remoteValues = Object.values(bucketContents(emu)).sort();
     expect(localValues).toEqual(['LOCAL version', 'REMOTE version']);
     expect(remoteValues).toEqual(['LOCAL version', 'REMOTE version']);
-    expect(Object.keys(bucketContents()).sort()).toEqual(Object.keys(await readTree(ws.root)).sort());
+    expect(Object.keys(bucketContents(emu)).sort()).toEqual(Object.keys(await readTree(ws.root)).sort());
   });
 
   it('conflict = report leaves both untouched and exits 7', async () => {
@@ -137,7 +129,7 @@ describe('two-way sync', () => {
     const run = await ws.run('sync');
     expect(run.code).toBe(7);
     expect(await readTree(ws.root)).toEqual({ 'plan.txt': 'LOCAL' });
-    expect(bucketContents()).toEqual({ 'plan.txt': 'REMOTE' });
+    expect(bucketContents(emu)).toEqual({ 'plan.txt': 'REMOTE' });
   });
 
   it('mirror: a remote deletion moves the local file to the trash', async () => {
@@ -160,7 +152,7 @@ describe('two-way sync', () => {
     expect(run.code, run.stderr).toBe(0);
     // Recoverably: both objects were moved into the bucket's trash, in one batch request, nothing deleted.
     const stamped = (key: string) => new RegExp(`^\\.qjournal-trash/\\d{8}-\\d{6}/${key.replace('.', '\\.')}$`);
-    const keys = Object.keys(bucketContents()).sort();
+    const keys = Object.keys(bucketContents(emu)).sort();
     expect(keys.filter((k) => !k.startsWith('.qjournal-trash/'))).toEqual(['b.txt', 'keep.txt']);
     expect(keys.filter((k) => k.startsWith('.qjournal-trash/'))).toEqual([expect.stringMatching(stamped('a.txt')), expect.stringMatching(stamped('gone.txt'))]);
     expect(requestsOf(emu, 'batch')).toBe(1);
@@ -252,13 +244,13 @@ describe('two-way sync', () => {
     await localTree(ws.root, { 'new.txt': 'new' });
     emu.seed({ 'b.txt': 'remote edit', 'c.txt': 'c' });
     const before = await fileSnapshot(ws.dir);
-    const bucketBefore = bucketContents();
+    const bucketBefore = bucketContents(emu);
     const run = await ws.run('sync', '--dry-run');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/upload/);
     expect(run.stdout).toMatch(/download/);
     expect(await fileSnapshot(ws.dir)).toEqual(before);
-    expect(bucketContents()).toEqual(bucketBefore);
+    expect(bucketContents(emu)).toEqual(bucketBefore);
     expect(requestsOf(emu, 'download', ...UPLOAD_ROUTES)).toBe(0);
   });
 

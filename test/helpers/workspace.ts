@@ -108,3 +108,13 @@ export function requestsOf(emu: Emulator, ...routes: string[]): number {
   const counters = emu.counters();
   return routes.reduce((n, r) => n + (counters.requests[r] ?? 0), 0);
 }
+
+/** Every route that receives upload bytes. */
+export const UPLOAD_ROUTES = ['form-upload', 'mkblk', 'bput', 'mkfile', 'v2-init', 'v2-part', 'v2-complete'];
+
+/** The bucket as key → content (UTF-8). */
+export function bucketContents(emu: Emulator): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of emu.objects().keys()) out[key] = emu.getObject(key)!.toString('utf8');
+  return out;
+}
