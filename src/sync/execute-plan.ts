@@ -278,29 +278,16 @@ async function applyRemoteDeletes(
   counts: RunCounts,
   fail: (action: Action, err: unknown) => Promise<void>,
 ): Promise<void> {
-  const moves = deletes.map((action) => ({ from: action.key, to: remoteTrashKey(deps.trashStamp, action.key) }));
-  for (const [i, action] of deletes.entries()) {
+  const items = deletes.map((action) => ({ action, move: { from: action.key, to: remoteTrashKey(deps.trashStamp, action.key) } }));
+  for (const { action, move } of items) {
     deps.onEvent?.({ type: 'action-start', action, bytes: 0 });
-    deps.logger.info(`Deleting ${action.key} (kept in the bucket as ${moves[i].to})`);
+    deps.logger.info(`Deleting ${action.key} (kept in the bucket as ${move.to})`);
   }
-  let outcomes: BatchOutcome[];
-  try {
-    outcomes = await deps.remote.moveMany(moves);
-  } catch (err) {
-    for (const action of deletes) await fail(action, err);
-    return;
-  }
-  for (const [i, action] of deletes.entries()) {
-    const outcome = outcomes[i];
-    try {
-      if (!outcome.ok && outcome.error.kind !== 'not-found') throw outcome.error;
-      counts.deleted++;
-      await deps.journal.forget(action.key);
-      deps.onEvent?.({ type: 'action-end', action, ok: true });
-    } catch (err) {
-      await fail(action, err);
-    }
-  }
+  await moveAndSettle(items, deps, fail, async ({ action }, outcome) => {
+    if (!outcome.ok && outcome.error.kind !== 'not-found') throw outcome.error;
+    counts.deleted++;
+    await deps.journal.forget(action.key);
+  });
 }
 
 /**
@@ -315,37 +302,52 @@ async function applyRemoteMoves(
   counts: RunCounts,
   fail: (action: Action, err: unknown) => Promise<void>,
 ): Promise<void> {
-  const ready: { action: MoveRemote; stat: { size: number; mtimeMs: number } }[] = [];
+  const items: { action: MoveRemote; move: { from: string; to: string }; stat: { size: number; mtimeMs: number } }[] = [];
   for (const action of moves) {
     deps.onEvent?.({ type: 'action-start', action, bytes: 0 });
     try {
-      ready.push({ action, stat: await freshStat(resolveInside(deps.paths.root, action.path), action.path, action.local) });
+      const stat = await freshStat(resolveInside(deps.paths.root, action.path), action.path, action.local);
+      items.push({ action, move: { from: action.fromKey, to: action.key }, stat });
     } catch (err) {
       await fail(action, err);
     }
   }
-  if (ready.length === 0) return;
-  for (const { action } of ready) deps.logger.info(`Moving ${action.fromKey} -> ${action.key}`);
+  for (const { action } of items) deps.logger.info(`Moving ${action.fromKey} -> ${action.key}`);
+  await moveAndSettle(items, deps, fail, async ({ action, stat }, outcome) => {
+    if (!outcome.ok) {
+      if (outcome.error.kind === 'exists') throw new TargetChangedError(action.key);
+      const landed = outcome.error.kind === 'not-found' && (await withRetry(() => deps.remote.stat(action.key)))?.hash === action.remote.hash;
+      if (!landed) throw outcome.error;
+    }
+    counts.moved++;
+    await deps.journal.recordMove(action.fromKey, entryOf(action.key, action.path, { ...action.remote, key: action.key }, stat, deps));
+  });
+}
+
+/**
+ * Send every item's move in batches, then settle each outcome (`settle` records it, or throws to report the action
+ * as failed or conflicting). A batch that fails as a whole fails all its actions.
+ */
+async function moveAndSettle<T extends { action: Action; move: { from: string; to: string } }>(
+  items: readonly T[],
+  deps: ExecuteDeps,
+  fail: (action: Action, err: unknown) => Promise<void>,
+  settle: (item: T, outcome: BatchOutcome) => Promise<void>,
+): Promise<void> {
+  if (items.length === 0) return;
   let outcomes: BatchOutcome[];
   try {
-    outcomes = await deps.remote.moveMany(ready.map(({ action }) => ({ from: action.fromKey, to: action.key })));
+    outcomes = await deps.remote.moveMany(items.map((item) => item.move));
   } catch (err) {
-    for (const { action } of ready) await fail(action, err);
+    for (const { action } of items) await fail(action, err);
     return;
   }
-  for (const [i, { action, stat }] of ready.entries()) {
-    const outcome = outcomes[i];
+  for (const [i, item] of items.entries()) {
     try {
-      if (!outcome.ok) {
-        if (outcome.error.kind === 'exists') throw new TargetChangedError(action.key);
-        const landed = outcome.error.kind === 'not-found' && (await withRetry(() => deps.remote.stat(action.key)))?.hash === action.remote.hash;
-        if (!landed) throw outcome.error;
-      }
-      counts.moved++;
-      await deps.journal.recordMove(action.fromKey, entryOf(action.key, action.path, { ...action.remote, key: action.key }, stat, deps));
-      deps.onEvent?.({ type: 'action-end', action, ok: true });
+      await settle(item, outcomes[i]);
+      deps.onEvent?.({ type: 'action-end', action: item.action, ok: true });
     } catch (err) {
-      await fail(action, err);
+      await fail(item.action, err);
     }
   }
 }
