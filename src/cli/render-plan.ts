@@ -16,6 +16,7 @@ export function planToJson(plan: Plan, _config: Config) {
 export function countStates(plan: Plan): Record<SyncState, number> {
   const counts = Object.fromEntries(SYNC_STATES.map((s) => [s, 0])) as Record<SyncState, number>;
   for (const item of plan.items) counts[item.state]++;
+  counts['in-sync'] += plan.settled ?? 0;
   return counts;
 }
 

@@ -124,14 +124,21 @@ export function decodePathToKey(path: string, prefix: string): string | { reason
   const names = path.split('/');
   const segments: string[] = [];
   for (let i = 0; i < names.length; i++) {
-    let name = names[i];
-    if (i === 0 && name === STATE_DIR_NAME) return { reason: `inside the tool's own ${STATE_DIR_NAME}/ folder` };
-    if (i === names.length - 1 && name.length > 1 && name.endsWith(BESIDE_FOLDER_MARK)) name = name.slice(0, -1);
-    const segment = unescapeName(name, i === 0);
+    const segment = decodeLocalName(names[i], i === 0, i === names.length - 1);
     if (typeof segment !== 'string') return segment;
     segments.push(segment);
   }
   return prefix + segments.join('/');
+}
+
+/**
+ * The key segment one local name stands for (`decodePathToKey` of a path, one name at a time): `isLast` names a file,
+ * which may carry the beside-folder mark. The walker uses it to visit a folder in key order.
+ */
+export function decodeLocalName(name: string, atRoot: boolean, isLast: boolean): string | { reason: string } {
+  if (atRoot && name === STATE_DIR_NAME) return { reason: `inside the tool's own ${STATE_DIR_NAME}/ folder` };
+  const unmarked = isLast && name.length > 1 && name.endsWith(BESIDE_FOLDER_MARK) ? name.slice(0, -1) : name;
+  return unescapeName(unmarked, atRoot);
 }
 
 /** Unicode NFC: the form two names are compared in when a file system may hand back NFD (macOS). */

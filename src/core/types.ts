@@ -116,6 +116,18 @@ export interface PlanItem {
 
 export interface Plan {
   items: PlanItem[];
+  /**
+   * Keys found in sync while gathering and never planned (core/settle.ts): in-sync items not listed in `items`.
+   * Absent when everything was planned.
+   */
+  settled?: number;
+}
+
+/** Every in-sync key of a plan, listed or settled. */
+export function inSyncCount(plan: Plan): number {
+  let n = plan.settled ?? 0;
+  for (const item of plan.items) if (item.state === 'in-sync') n++;
+  return n;
 }
 
 export interface PlanOptions {

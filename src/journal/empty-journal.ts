@@ -8,6 +8,7 @@ export function emptyJournal(file: string): Journal {
   return {
     path: file,
     loadEntries: async () => [],
+    entriesAfter: async () => [],
     countEntries: async () => 0,
     lastRun: async () => null,
     listRuns: async () => [],

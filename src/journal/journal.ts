@@ -40,6 +40,8 @@ export interface EventRecord {
 export interface Journal {
   readonly path: string;
   loadEntries(): Promise<JournalEntry[]>;
+  /** Up to `limit` rows with keys after `afterKey` (from the first when null), in UTF-8 byte order of the key. */
+  entriesAfter(afterKey: string | null, limit: number): Promise<JournalEntry[]>;
   countEntries(): Promise<number>;
   startRun(info: { command: string; direction: string }): Promise<number>;
   /** Insert or replace the row for entry.key. */

@@ -74,17 +74,27 @@ export class QiniuStore implements RemoteStore {
   }
 
   async *list(prefix: string): AsyncIterable<RemoteObject> {
-    let marker = '';
-    do {
-      // A page is an idempotent request by marker: one failed page is retried, it does not end the listing.
-      const res = await withRetry(async () => {
+    for await (const page of this.listPages(prefix)) yield* page;
+  }
+
+  async *listPages(prefix: string): AsyncIterable<RemoteObject[]> {
+    // A page is an idempotent request by marker: one failed page is retried, it does not end the listing.
+    const fetchPage = (marker: string) =>
+      withRetry(async () => {
         const page = await this.call('list', () => this.bucketManager.listPrefix(this.bucket.name, { prefix, marker, limit: LIST_PAGE }));
         this.expectOk('list', page);
         return page;
       });
-      for (const item of res.data?.items ?? []) yield toRemoteObject(item);
-      marker = res.data?.marker ?? '';
-    } while (marker);
+    let pending: ReturnType<typeof fetchPage> | null = fetchPage('');
+    while (pending !== null) {
+      const res: Awaited<ReturnType<typeof fetchPage>> = await pending;
+      const marker = res.data?.marker ?? '';
+      // The next page is asked for before this one is handed out, so the caller's work on it overlaps the round trip.
+      // (Its failure is thrown when awaited; the catch only keeps an abandoned listing from an unhandled rejection.)
+      pending = marker ? fetchPage(marker) : null;
+      pending?.catch(() => {});
+      yield (res.data?.items ?? []).map(toRemoteObject);
+    }
   }
 
   async stat(key: string): Promise<RemoteObject | null> {

@@ -12,6 +12,8 @@ export interface RemoteStore {
   checkAccess(): Promise<void>;
   /** Every object under `prefix`, paged by marker until the marker is empty. */
   list(prefix: string): AsyncIterable<RemoteObject>;
+  /** `list` a page at a time, in Kodo's order (UTF-8 bytes of the key); the next page is fetched meanwhile. */
+  listPages(prefix: string): AsyncIterable<RemoteObject[]>;
   /** null when the key does not exist. */
   stat(key: string): Promise<RemoteObject | null>;
   /** The (signed, for private buckets) download URL of `key`, with the key percent-encoded by us. */

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { compileExcludes } from '../core/filter.js';
 import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
-import type { Direction, LocalFile, Plan } from '../core/types.js';
+import { inSyncCount, type Direction, type LocalFile, type Plan } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord } from '../journal/journal.js';
 import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { executePlan, type SyncEvent } from './execute-plan.js';
 import { gatherState, hashAmbiguous } from './gather.js';
+import { gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
 
 export interface SyncRequest {
@@ -39,7 +40,8 @@ export interface SyncOutcome {
 const ZERO: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
 
 /**
- * One sync run: check access → lock → gather (list ∥ walk ∥ journal) → hash the ambiguous → plan → guard → execute.
+ * One sync run: check access → lock → gather (list, walk and journal merged in key order) → hash the ambiguous → plan →
+ * guard → execute.
  * A dry run stops after the plan and writes nothing at all (no lock, no journal row, no folder).
  */
 export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
@@ -125,23 +127,30 @@ export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>
 
 async function buildPlan(req: SyncRequest, journal: Journal, direction: Direction, now: Date) {
   const { config, remote, logger } = req;
+  const root = config.local.root;
+  const prefix = config.bucket.prefix;
   const isExcluded = compileExcludes(config.sync.exclude);
-  const gathered = await gatherState({ remote, journal, root: config.local.root, prefix: config.bucket.prefix, isExcluded });
+  const caseInsensitive = await foldsCase(root);
+  const gathered = await gatherInKeyOrder({ remote, journal, root, prefix, isExcluded, caseInsensitive }).catch(async (err: unknown) => {
+    if (!(err instanceof KeyOrderError)) throw err;
+    logger.warn(`${err.message}: gathering everything in memory instead`);
+    const all = await gatherState({ remote, journal, root, prefix, isExcluded });
+    return { ...all, settled: 0, remoteCount: all.remote.length, journalCount: all.journal.length };
+  });
   for (const skipped of gathered.skipped) logger.debug(`Skipping ${skipped}: not a regular file`);
-  const [hashedBytes, caseInsensitive] = await Promise.all([
-    hashAmbiguous(config.local.root, gathered.local, gathered.journal),
-    foldsCase(config.local.root),
-  ]);
+  const hashedBytes = await hashAmbiguous(root, gathered.local, gathered.journal);
   logger.debug(
-    `Found ${gathered.remote.length} remote objects, ${gathered.local.length} local files, ${gathered.journal.length} journal rows; hashed ${hashedBytes} bytes`,
+    `Found ${gathered.remoteCount} remote objects and ${gathered.journalCount} journal rows; ${gathered.settled} keys in sync on all sides, ` +
+      `${gathered.remote.length} objects, ${gathered.local.length} local files and ${gathered.journal.length} journal rows planned; hashed ${hashedBytes} bytes`,
   );
-  const plan = planSync({
+  const planned = planSync({
     remote: gathered.remote,
     local: gathered.local,
     journal: gathered.journal,
-    prefix: config.bucket.prefix,
+    prefix,
     options: { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive },
   });
+  const plan: Plan = gathered.settled > 0 ? { ...planned, settled: gathered.settled } : planned;
   for (const item of plan.items) {
     if (item.state !== 'in-sync') {
       logger.debug(`Plan ${item.key || item.path}: ${item.state} -> ${item.action?.kind ?? 'nothing'}${item.note ? ` (${item.note})` : ''}`);
@@ -149,7 +158,7 @@ async function buildPlan(req: SyncRequest, journal: Journal, direction: Directio
     if (item.state === 'unmappable') logger.warn(`Cannot map ${JSON.stringify(item.key || item.path)}: ${item.note ?? ''}`);
   }
   const local = new Map<string, LocalFile>(gathered.local.map((f) => [f.path, f]));
-  return { plan, local, journalCount: gathered.journal.length, remoteCount: gathered.remote.length };
+  return { plan, local, journalCount: gathered.journalCount, remoteCount: gathered.remoteCount };
 }
 
 function countReported(plan: Plan): number {
@@ -157,7 +166,7 @@ function countReported(plan: Plan): number {
 }
 
 function summaryLine(c: RunCounts, plan: Plan, unresolved: number): string {
-  const inSync = plan.items.filter((i) => i.state === 'in-sync').length;
+  const inSync = inSyncCount(plan);
   return (
     `Done: ${c.downloaded} downloaded (${c.bytesDown} bytes), ${c.uploaded} uploaded (${c.bytesUp} bytes), ` +
     `${c.moved} moved, ${c.deleted} deleted, ${c.conflicts} conflicts (${unresolved} unresolved), ${c.failed} failed, ${inSync} unchanged`

@@ -1,0 +1,256 @@
+import { mkdtempSync, promises as fsp, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileExcludes } from '../../src/core/filter.js';
+import { mapKeys } from '../../src/core/keys.js';
+import { planSync } from '../../src/core/plan.js';
+import type { Action, JournalEntry, Plan, PlanOptions } from '../../src/core/types.js';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { openJournal } from '../../src/journal/open-journal.js';
+import { QiniuStore } from '../../src/remote/qiniu-store.js';
+import { gatherState, hashAmbiguous } from '../../src/sync/gather.js';
+import { gatherInKeyOrder, KeyOrderError } from '../../src/sync/gather-in-key-order.js';
+
+// The streaming gather (list ∥ journal ∥ walk merged by key, settled keys only counted) must lead to exactly the plan
+// the in-memory gather leads to. Random three-way states on the real emulator, a real folder and a real journal.
+
+let emu: Emulator;
+let store: QiniuStore;
+let dir: string;
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+  const endpoints = { rs: emu.url, rsf: emu.url, up: emu.url, api: emu.url, uc: emu.url };
+  store = new QiniuStore({ name: emu.bucket, domain: emu.domain, private: false, prefix: '' }, endpoints, 'z0', {
+    accessKey: emu.accessKey,
+    secretKey: emu.secretKey,
+  });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'qj-gather-'));
+});
+afterAll(async () => {
+  store?.close();
+  await emu?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function random(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x + 0x6d2b79f5) | 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Names that stress ordering (surrogates vs U+E000, `x` vs `x/` vs `x.txt`), escaping, Unicode forms and case.
+const SEGMENTS = ['a', 'A', 'b', 'x', 'x.txt', 'x y', 'caf\u00e9', 'cafe\u0301', '50%', 'r%2E', '..', '', '.qjournal', '\u{1F600}', '\uE000', 'n.tmp'];
+const PREFIXES = ['', 'p/'];
+
+function randomKeys(next: () => number, prefix: string): string[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  const keys = new Set<string>();
+  const count = 5 + Math.floor(next() * 30);
+  for (let i = 0; i < count; i++) {
+    const depth = 1 + Math.floor(next() * 3);
+    const segments = Array.from({ length: depth }, () => pick(SEGMENTS));
+    keys.add(prefix + segments.join('/'));
+  }
+  if (prefix !== '' && next() < 0.5) keys.add(`other/${pick(SEGMENTS)}`);
+  // Ordinary names beside the odd ones: most of a real bucket is in sync, and its files are what context is made of.
+  const plain = Math.floor(next() * 40);
+  for (let i = 0; i < plain; i++) {
+    const folder = next() < 0.5 ? `q${i % 4}/` : next() < 0.5 ? '' : `${pick(SEGMENTS)}/`;
+    keys.add(`${prefix}${folder}f${i}.txt`);
+  }
+  return [...keys];
+}
+
+type Side = 'remote' | 'journal' | 'local';
+const STATES: Side[][] = [['remote', 'journal', 'local'], ['remote', 'journal', 'local'], ['remote', 'journal', 'local'], ['remote'], ['local'], ['remote', 'local'], ['remote', 'journal'], ['journal', 'local'], ['journal']];
+
+interface Scenario {
+  prefix: string;
+  options: PlanOptions;
+  exclude: string[];
+}
+
+/** Build one random state on the emulator, in `root` and in the journal at `dbPath`. */
+async function build(seed: number, root: string, dbPath: string): Promise<Scenario> {
+  const next = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  const prefix = pick(PREFIXES);
+  const keys = randomKeys(next, prefix);
+  const mapped = mapKeys(keys, prefix);
+  emu.reset();
+  await fsp.mkdir(root, { recursive: true });
+  const journal = await openJournal(dbPath);
+  const runId = await journal.startRun({ command: 'test', direction: 'both' });
+  const rows: JournalEntry[] = [];
+  const remoteContent: Record<string, string> = {};
+  const plans: { key: string; path: string | null; sides: Side[]; remote: string; local: string; journalSame: boolean; touched: boolean }[] = [];
+  for (const key of keys) {
+    const m = mapped.get(key)!;
+    const path = m.kind === 'mapped' ? m.path : null;
+    const sides = /\/?f\d+\.txt$/.test(key) && next() < 0.8 ? STATES[0] : pick(STATES);
+    const base = `v${Math.floor(next() * 3)}`;
+    const remote = next() < 0.8 ? base : `${base}-remote`;
+    const local = next() < 0.8 ? base : `${base}-local`;
+    plans.push({ key, path, sides, remote, local, journalSame: next() < 0.8, touched: next() < 0.15 });
+    if (sides.includes('remote')) remoteContent[key] = remote;
+  }
+  // A rename on either side: same content under a new name.
+  if (next() < 0.5) remoteContent[`${prefix}renamed/${pick(SEGMENTS) || 'e'}`] = 'v1';
+  emu.seed(remoteContent);
+  for (const p of plans) {
+    if (p.path === null || !p.sides.includes('local')) continue;
+    const abs = path.join(root, p.path);
+    try {
+      await fsp.mkdir(path.dirname(abs), { recursive: true });
+      await fsp.writeFile(abs, p.local, { flag: 'wx' });
+    } catch {
+      // A folder and a file of the same name (or a name the disk cannot hold): this key has no local file.
+    }
+  }
+  if (next() < 0.3) await fsp.writeFile(path.join(root, 'r%2E'), 'not canonical').catch(() => {});
+  if (next() < 0.3) await fsp.symlink('/etc/hostname', path.join(root, 'link')).catch(() => {});
+  const listed = emu.objects();
+  for (const p of plans) {
+    if (p.path === null || !p.sides.includes('journal')) continue;
+    const object = listed.get(p.key);
+    let st: { size: number; mtimeMs: number } | null = null;
+    try {
+      st = statSync(path.join(root, p.path));
+    } catch {
+      st = null;
+    }
+    const hash = object && p.journalSame ? object.hash : 'FjournaledButDifferent000000000';
+    rows.push({
+      key: p.key,
+      path: p.path,
+      remoteHash: hash,
+      fsize: object?.fsize ?? 2,
+      putTime: object?.putTime ?? 1,
+      localSize: st?.size ?? 2,
+      // touched: the file's mtime moved since (content may or may not have changed).
+      localMtimeMs: st && p.journalSame && !p.touched ? st.mtimeMs : 5,
+      syncedAt: 1,
+      runId,
+    });
+  }
+  await journal.recordEntries(rows);
+  await journal.close();
+  return {
+    prefix,
+    exclude: next() < 0.3 ? ['*.tmp'] : [],
+    options: {
+      direction: pick(['both', 'down', 'up'] as const),
+      deletes: pick(['keep', 'mirror'] as const),
+      conflict: pick(['keep-both', 'remote', 'local', 'report'] as const),
+      now: new Date('2026-12-01T12:00:00Z'),
+      caseInsensitive: next() < 0.3,
+    },
+  };
+}
+
+/** What a plan does: every item except the in-sync ones without an action, which are only counted. */
+function essence(plan: Plan) {
+  const acted = plan.items.filter((i) => !(i.state === 'in-sync' && i.action === null)).map((i) => ({ ...i, action: i.action && comparable(i.action) }));
+  const quiet = plan.items.length - acted.length + (plan.settled ?? 0);
+  return { acted, quiet };
+}
+
+/** A context row's object is re-created from the journal: it carries the journaled putTime and no MIME type. */
+function comparable(action: Action): Action {
+  if (!('remote' in action)) return action;
+  const { key, hash, fsize } = action.remote;
+  return { ...action, remote: { key, hash, fsize, putTime: 0 } };
+}
+
+async function planBoth(seed: number) {
+  const root = path.join(dir, `s${seed}`, 'root');
+  const dbPath = path.join(dir, `s${seed}`, 'journal.db');
+  const scenario = await build(seed, root, dbPath);
+  const isExcluded = compileExcludes(scenario.exclude);
+  const journal = await openJournal(dbPath, { readonly: true });
+  try {
+    const deps = { remote: store, journal, root, prefix: scenario.prefix, isExcluded };
+    const all = await gatherState(deps);
+    await hashAmbiguous(root, all.local, all.journal);
+    const inMemory = planSync({ ...all, prefix: scenario.prefix, options: scenario.options });
+    const streamed = await gatherInKeyOrder({ ...deps, caseInsensitive: scenario.options.caseInsensitive ?? false });
+    await hashAmbiguous(root, streamed.local, streamed.journal);
+    const planned = planSync({ ...streamed, prefix: scenario.prefix, options: scenario.options });
+    expect(streamed.remoteCount).toBe(all.remote.length);
+    expect(streamed.journalCount).toBe(all.journal.length);
+    expect(streamed.skipped.sort()).toEqual(all.skipped.sort());
+    return { inMemory, streamed: { ...planned, settled: streamed.settled }, settled: streamed.settled };
+  } finally {
+    await journal.close();
+  }
+}
+
+describe('gatherInKeyOrder', () => {
+  it('plans exactly what the in-memory gather plans, over 100 random three-way states', async () => {
+    let settledTotal = 0;
+    let actedTotal = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const { inMemory, streamed, settled } = await planBoth(seed);
+      expect(essence(streamed), `seed ${seed}`).toEqual(essence(inMemory));
+      settledTotal += settled;
+      actedTotal += essence(inMemory).acted.length;
+    }
+    // The states must exercise both paths: keys settled while streaming, and keys planned.
+    expect(settledTotal).toBeGreaterThan(80);
+    expect(actedTotal).toBeGreaterThan(1500);
+  }, 120_000);
+
+  it('settles every key of a backed-up tree and plans none (a no-op holds nothing but counts)', async () => {
+    const root = path.join(dir, 'noop', 'root');
+    const dbPath = path.join(dir, 'noop', 'journal.db');
+    emu.reset();
+    const content: Record<string, string> = {};
+    for (let i = 0; i < 2500; i++) content[`d${i % 7}/f${i}.txt`] = `c${i}`;
+    emu.seed(content);
+    const journal = await openJournal(dbPath);
+    const runId = await journal.startRun({ command: 'test', direction: 'down' });
+    const rows: JournalEntry[] = [];
+    for (const [key, object] of emu.objects()) {
+      const abs = path.join(root, key);
+      await fsp.mkdir(path.dirname(abs), { recursive: true });
+      await fsp.writeFile(abs, content[key]);
+      const st = statSync(abs);
+      rows.push({ key, path: key, remoteHash: object.hash, fsize: object.fsize, putTime: object.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId });
+    }
+    await journal.recordEntries(rows);
+    const streamed = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', isExcluded: () => false, caseInsensitive: false });
+    expect(streamed).toMatchObject({ settled: 2500, remoteCount: 2500, journalCount: 2500, remote: [], local: [], journal: [] });
+
+    // One edited file: planned together with its folder's other files as context, not with the whole tree.
+    await fsp.writeFile(path.join(root, 'd3/f3.txt'), 'edited');
+    const again = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', isExcluded: () => false, caseInsensitive: false });
+    await journal.close();
+    expect(again.local.map((f) => f.path)).toContain('d3/f3.txt');
+    expect(again.settled + again.journal.length).toBe(2500);
+    // Context: the other files of d3/ (they could clash with a conflict copy) and one row for each other folder.
+    const inD3 = Object.keys(content).filter((k) => k.startsWith('d3/')).length;
+    expect(again.journal.map((e) => e.key).filter((k) => !k.startsWith('d3/'))).toHaveLength(6);
+    expect(again.journal.length).toBe(inD3 + 6);
+  });
+
+  it('refuses a bucket listing out of key order instead of merging it', async () => {
+    emu.reset();
+    emu.seed({ a: '1', b: '2' });
+    const unsorted: QiniuStore = Object.create(store);
+    unsorted.listPages = async function* () {
+      yield [(await store.stat('b'))!, (await store.stat('a'))!];
+    };
+    const journal = await openJournal(path.join(dir, 'unsorted.db'));
+    try {
+      const gathering = gatherInKeyOrder({ remote: unsorted, journal, root: path.join(dir, 'none'), prefix: '', isExcluded: () => false, caseInsensitive: false });
+      await expect(gathering).rejects.toBeInstanceOf(KeyOrderError);
+    } finally {
+      await journal.close();
+    }
+  });
+});
