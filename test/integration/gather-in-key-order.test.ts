@@ -8,9 +8,11 @@ import { planSync } from '../../src/core/plan.js';
 import type { Action, JournalEntry, Plan, PlanOptions } from '../../src/core/types.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openJournal } from '../../src/journal/open-journal.js';
-import { QiniuStore } from '../../src/remote/qiniu-store.js';
+import type { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { gatherState, hashAmbiguous } from '../../src/sync/gather.js';
 import { gatherInKeyOrder, KeyOrderError } from '../../src/sync/gather-in-key-order.js';
+import { random } from '../helpers/random.js';
+import { storeFor } from '../helpers/store.js';
 
 // The streaming gather (list ∥ journal ∥ walk merged by key, settled keys only counted) must lead to exactly the plan
 // the in-memory gather leads to. Random three-way states on the real emulator, a real folder and a real journal.
@@ -20,11 +22,7 @@ let store: QiniuStore;
 let dir: string;
 beforeAll(async () => {
   emu = await startEmulator({ port: 0 });
-  const endpoints = { rs: emu.url, rsf: emu.url, up: emu.url, api: emu.url, uc: emu.url };
-  store = new QiniuStore({ name: emu.bucket, domain: emu.domain, private: false, prefix: '' }, endpoints, 'z0', {
-    accessKey: emu.accessKey,
-    secretKey: emu.secretKey,
-  });
+  store = storeFor(emu);
   dir = mkdtempSync(path.join(os.tmpdir(), 'qj-gather-'));
 });
 afterAll(async () => {
@@ -33,15 +31,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x + 0x6d2b79f5) | 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Names that stress ordering (surrogates vs U+E000, `x` vs `x/` vs `x.txt`), escaping, Unicode forms and case.
 const SEGMENTS = ['a', 'A', 'b', 'x', 'x.txt', 'x y', 'caf\u00e9', 'cafe\u0301', '50%', 'r%2E', '..', '', '.qjournal', '\u{1F600}', '\uE000', 'n.tmp'];

@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { RemoteError } from '../../src/errors.js';
-import { QiniuStore } from '../../src/remote/qiniu-store.js';
+import type { QiniuStore } from '../../src/remote/qiniu-store.js';
+import { storeFor } from '../helpers/store.js';
 
 // The RemoteStore on the real qiniu SDK against the emulator: what the sync engine relies on, call by call.
 let emu: Emulator;
 let store: QiniuStore;
 beforeAll(async () => {
   emu = await startEmulator({ port: 0 });
-  const endpoints = { rs: emu.url, rsf: emu.url, up: emu.url, api: emu.url, uc: emu.url };
-  store = new QiniuStore({ name: emu.bucket, domain: emu.domain, private: false, prefix: '' }, endpoints, 'z0', {
-    accessKey: emu.accessKey,
-    secretKey: emu.secretKey,
-  });
+  store = storeFor(emu);
 });
 afterAll(async () => {
   store?.close();

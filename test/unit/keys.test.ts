@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePath, escapeSegment, foldKey, mapKeys, mapPaths, nfcKey, utf8Length } from '../../src/core/keys.js';
+import { random } from '../helpers/random.js';
 
 function pathOf(key: string, others: string[] = [], prefix = ''): string {
   const mapping = mapKeys([key, ...others], prefix).get(key)!;
@@ -13,16 +14,6 @@ function keyOf(path: string, others: string[] = [], prefix = ''): string {
   return mapping.key;
 }
 
-/** Deterministic PRNG (mulberry32): the property tests are reproducible. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('mapKeys: the README escape table', () => {
   it.each([
