@@ -109,7 +109,8 @@ function lowerFrontier(a: string | null, b: string | null): string | null {
 /**
  * Second pass: the settled rows the remainder's decisions depend on (ContextSelector), re-created from the journal.
  * Settled means the object has the journaled hash and the file the journaled path, size and mtime, so the row gives
- * both back (the object's putTime and MIME type as journaled: nothing decided in sync reads them).
+ * both back. Only the object's putTime (as journaled) and MIME type (none) may differ from the listing: a context key
+ * is in sync, and the one action it can get (its file moving to `x%` beside a new folder `x/`) journals them again.
  */
 async function addContext(out: GatheredInKeyOrder, journal: Journal, prefix: string, isExcluded: (relPath: string) => boolean, caseInsensitive: boolean) {
   const canonical = keyMapper(prefix);
