@@ -14,7 +14,7 @@ export interface Database {
   upload_parts: UploadPartsTable;
 }
 
-/** One row per key: the state observed after the last action that succeeded on it. Stored in key order (migration 003). */
+/** One row per key: the state observed after the last action that succeeded on it. */
 export interface FilesTable {
   key: string;
   path: string;
