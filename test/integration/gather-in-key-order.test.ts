@@ -11,7 +11,11 @@ import { openJournal } from '../../src/journal/open-journal.js';
 import type { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { gatherState, hashAmbiguous } from '../../src/sync/gather.js';
 import { gatherInKeyOrder, KeyOrderError } from '../../src/sync/gather-in-key-order.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { Logger } from '../../src/log/logger.js';
+import { runSync } from '../../src/sync/run-sync.js';
 import { random } from '../helpers/random.js';
+import { makeWorkspace } from '../helpers/workspace.js';
 import { storeFor } from '../helpers/store.js';
 
 // The streaming gather (list ∥ journal ∥ walk merged by key, settled keys only counted) must lead to exactly the plan
@@ -227,13 +231,19 @@ describe('gatherInKeyOrder', () => {
     expect(again.journal.length).toBe(inD3 + 6);
   });
 
-  it('refuses a bucket listing out of key order instead of merging it', async () => {
+  /** The store, listing its objects in the wrong order: `b` before `a`. */
+  async function unsortedStore(): Promise<QiniuStore> {
     emu.reset();
     emu.seed({ a: '1', b: '2' });
     const unsorted: QiniuStore = Object.create(store);
     unsorted.listPages = async function* () {
       yield [(await store.stat('b'))!, (await store.stat('a'))!];
     };
+    return unsorted;
+  }
+
+  it('refuses a bucket listing out of key order instead of merging it', async () => {
+    const unsorted = await unsortedStore();
     const journal = await openJournal(path.join(dir, 'unsorted.db'));
     try {
       const gathering = gatherInKeyOrder({ remote: unsorted, journal, root: path.join(dir, 'none'), prefix: '', isExcluded: () => false, caseInsensitive: false });
@@ -241,5 +251,19 @@ describe('gatherInKeyOrder', () => {
     } finally {
       await journal.close();
     }
+  });
+
+  it('sync then says so and plans from the in-memory gather, which needs no order', async () => {
+    const unsorted = await unsortedStore();
+    const ws = await makeWorkspace(emu);
+    const { config } = await loadConfig(ws.configPath, ws.env);
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {}, close: async () => {} };
+    const { plan } = await runSync({ config, remote: unsorted, logger, dryRun: true });
+    expect(warnings).toEqual([expect.stringMatching(/bucket listing came out of key order \("a" after "b"\).*in memory instead/)]);
+    expect(plan.items.map((i) => [i.key, i.action?.kind])).toEqual([
+      ['a', 'download'],
+      ['b', 'download'],
+    ]);
   });
 });
