@@ -3,7 +3,7 @@ import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
 import { hashFile } from '../local/hash-file.js';
 import { resolveInside } from '../local/root-paths.js';
-import { walkLocal } from '../local/walk-local.js';
+import { walkInKeyOrder } from '../local/walk-in-key-order.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { runPool } from './pool.js';
 
@@ -15,7 +15,10 @@ export interface Gathered {
   skipped: string[];
 }
 
-/** List the bucket, walk the root and load the journal, all at once. */
+/**
+ * List the bucket, walk the root and load the journal, all at once, holding all three: the fallback when a side is out
+ * of key order (`gatherInKeyOrder`), and the reference its tests compare with.
+ */
 export async function gatherState(deps: {
   remote: RemoteStore;
   journal: Journal;
@@ -31,12 +34,18 @@ export async function gatherState(deps: {
     }
     return objects;
   };
-  const [remoteObjects, walked, entries] = await Promise.all([listRemote(), walkLocal(root, isExcluded), journal.loadEntries()]);
+  const skipped: string[] = [];
+  const walkAll = async () => {
+    const files: LocalFile[] = [];
+    for await (const batch of walkInKeyOrder(root, prefix, isExcluded, skipped)) for (const { file } of batch) files.push(file);
+    return files;
+  };
+  const [remoteObjects, files, entries] = await Promise.all([listRemote(), walkAll(), journal.loadEntries()]);
   return {
     remote: remoteObjects,
-    local: walked.files,
+    local: files,
     journal: entries.filter((e) => !isExcluded(e.path)),
-    skipped: walked.skipped,
+    skipped,
   };
 }
 
