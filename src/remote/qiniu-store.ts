@@ -32,6 +32,28 @@ const LIST_PAGE = 1000;
 const BATCH_LIMIT = 1000;
 
 type SdkResponse = { data: any; resp: { statusCode: number } };
+/** The private parts of the SDK's HttpClient we set (see shared/qiniu-protocol.md, "Timeouts"). */
+type SdkHttpClient = {
+  timeout: number;
+  middlewares: { send(req: { url: string; urllibOptions: Record<string, unknown> }, next: (req: unknown) => Promise<unknown>): Promise<unknown> }[];
+};
+
+/**
+ * An SDK middleware that sends list pages over one kept-alive connection. The SDK's HttpClient never hands its agent
+ * to urllib, whose default agent opens a new connection per request: for a listing that is one TCP (and, against
+ * Kodo, TLS) handshake per 1,000 keys. Only `/list`: a page is an idempotent read (a stale socket is retried like any
+ * network error), while a batch move or delete on a reused socket that the server just closed is not safe to resend.
+ */
+function keepAliveListing(): SdkHttpClient['middlewares'][number] {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
+  return {
+    send(req, next) {
+      if (new URL(req.url).pathname === '/list') Object.assign(req.urllibOptions, { agent, httpsAgent });
+      return next(req);
+    },
+  };
+}
 
 /** A RemoteStore on the official `qiniu` SDK. Every response's status code is checked: the SDK resolves on errors. */
 export class QiniuStore implements RemoteStore {
@@ -54,7 +76,9 @@ export class QiniuStore implements RemoteStore {
     this.mac = new qiniu.auth.digest.Mac(credentials.accessKey, credentials.secretKey);
     const sdkConfig = sdkConfigFor(endpoints, region);
     this.bucketManager = new qiniu.rs.BucketManager(this.mac, sdkConfig);
-    (this.bucketManager as unknown as { _httpClient: { timeout: number } })._httpClient.timeout = MANAGEMENT_TIMEOUT_MS;
+    const client = (this.bucketManager as unknown as { _httpClient: SdkHttpClient })._httpClient;
+    client.timeout = MANAGEMENT_TIMEOUT_MS;
+    client.middlewares.push(keepAliveListing());
     this.formUploader = new qiniu.form_up.FormUploader(sdkConfig);
     this.upBase = upBaseUrl(endpoints, region);
     const agentFor = (url: string) =>
