@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { Kysely } from 'kysely';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { migrations, StaticMigrationProvider } from '../../migrations/index.js';
 import { emptyJournal } from './empty-journal.js';
 import type { Journal } from './journal.js';
+import { kyselyOver } from './kysely-over.js';
 import type { Database as Schema } from './schema.js';
 import { SqliteJournal } from './sqlite-journal.js';
 
@@ -45,15 +46,8 @@ async function openWritable(file: string): Promise<Journal> {
     sqlite.pragma('wal_autocheckpoint = 10000');
     sqlite.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
     sqlite.pragma('foreign_keys = ON');
-    assertKnownSchema(sqlite, file);
-
-    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-    // migrateToLatest() never throws: the failure is in `.error`.
-    const { error, results } = await new Migrator({ db, provider: new StaticMigrationProvider(migrations) }).migrateToLatest();
-    if (error !== undefined) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-      throw new Error(`journal ${file}: ${failed ? `migration "${failed}" failed` : 'cannot migrate'}: ${messageOf(error)}`, { cause: error });
-    }
+    const applied = assertKnownSchema(sqlite, file);
+    const db = Object.keys(migrations).every((name) => applied.includes(name)) ? undefined : await migrate(sqlite, file);
     return new SqliteJournal(file, sqlite, db, { readonly: false });
   } catch (err) {
     if (sqlite.open) sqlite.close();
@@ -74,12 +68,24 @@ async function openReadonly(file: string): Promise<Journal> {
       sqlite.close();
       return emptyJournal(file);
     }
-    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return new SqliteJournal(file, sqlite, db, { readonly: true });
+    return new SqliteJournal(file, sqlite, undefined, { readonly: true });
   } catch (err) {
     if (sqlite.open) sqlite.close();
     throw asJournalError(file, err);
   }
+}
+
+/** Apply the pending migrations (kysely's Migrator: one at a time, each in a transaction, recorded in kysely_migration). */
+async function migrate(sqlite: Database.Database, file: string): Promise<Kysely<Schema>> {
+  const db = await kyselyOver(sqlite);
+  const { Migrator } = await import('kysely');
+  // migrateToLatest() never throws: the failure is in `.error`.
+  const { error, results } = await new Migrator({ db, provider: new StaticMigrationProvider(migrations) }).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`journal ${file}: ${failed ? `migration "${failed}" failed` : 'cannot migrate'}: ${messageOf(error)}`, { cause: error });
+  }
+  return db;
 }
 
 /**

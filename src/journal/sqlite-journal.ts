@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { LogLevel } from '../config/config.js';
 import type { JournalEntry } from '../core/types.js';
 import { readonlyError } from './empty-journal.js';
@@ -13,6 +13,7 @@ import type {
   UploadSessionInfo,
   UploadSessionRecord,
 } from './journal.js';
+import { kyselyOver } from './kysely-over.js';
 import type { Database as Schema, FilesTable, RunsTable } from './schema.js';
 
 type EntryRow = [
@@ -33,23 +34,28 @@ type EntryRow = [
  * Two ways to the same connection, on purpose:
  * - Per-key calls (loadEntries, recordEntry, recordMove, forget, addEvent, recordUploadPart) run on statements
  *   prepared once. A 100k-key sync calls them 100k times and kysely prepares the SQL again on every call: measured
- *   ~3× slower for recordEntry.
+ *   ~3× slower for recordEntry. So do the few calls every sync makes (startRun, finishRun, pruneUploadSessions) and
+ *   `status` makes (lastRun): then a run with nothing to migrate never loads kysely (see kysely-over.ts).
  * - Statements that must commit together run inside better-sqlite3's synchronous `transaction()`, so no other call on
  *   this connection can slip in between them. (A kysely transaction spans awaits; a concurrent per-key call would run
  *   inside it and share its fate on rollback. So: no kysely transactions in this class.)
- * Everything per run or rare goes through kysely, typed by `schema.ts`.
+ * Everything rare goes through kysely, typed by `schema.ts`.
  */
 export class SqliteJournal implements Journal {
   #closed = false;
   #reads?: ReturnType<typeof prepareReads>;
   #writes?: ReturnType<typeof prepareWrites>;
+  #db?: Promise<Kysely<Schema>>;
 
   constructor(
     readonly path: string,
     private readonly sqlite: BetterSqlite3.Database,
-    private readonly db: Kysely<Schema>,
+    /** The kysely instance over `sqlite` if one was made already (to migrate); else made on first need. */
+    db: Kysely<Schema> | undefined,
     private readonly opts: { readonly: boolean },
-  ) {}
+  ) {
+    if (db) this.#db = Promise.resolve(db);
+  }
 
   /**
    * One select of every row, as plain objects of a single shape. Rows are streamed (`iterate`) rather than fetched
@@ -69,7 +75,7 @@ export class SqliteJournal implements Journal {
   }
 
   async countEntries(): Promise<number> {
-    const row = await this.db.selectFrom('files').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await (await this.db()).selectFrom('files').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -97,12 +103,8 @@ export class SqliteJournal implements Journal {
   }
 
   async startRun(info: { command: string; direction: string }): Promise<number> {
-    this.assertWritable();
-    const { insertId } = await this.db
-      .insertInto('runs')
-      .values({ command: info.command, direction: info.direction, started_at: Date.now() })
-      .executeTakeFirstOrThrow();
-    return Number(insertId);
+    const { lastInsertRowid } = this.writes().insertRun.run({ command: info.command, direction: info.direction, started_at: Date.now() });
+    return Number(lastInsertRowid);
   }
 
   async addEvent(runId: number, level: LogLevel, message: string): Promise<void> {
@@ -110,39 +112,36 @@ export class SqliteJournal implements Journal {
   }
 
   async finishRun(runId: number, outcome: RunOutcome, counts: RunCounts, message?: string): Promise<void> {
-    this.assertWritable();
-    const { numUpdatedRows } = await this.db
-      .updateTable('runs')
-      .set({
-        finished_at: Date.now(),
-        outcome,
-        message: message ?? null,
-        downloaded: counts.downloaded,
-        uploaded: counts.uploaded,
-        moved: counts.moved,
-        deleted: counts.deleted,
-        conflicts: counts.conflicts,
-        failed: counts.failed,
-        bytes_down: counts.bytesDown,
-        bytes_up: counts.bytesUp,
-      })
-      .where('id', '=', runId)
-      .executeTakeFirstOrThrow();
-    if (numUpdatedRows === 0n) throw new Error(`journal ${this.path}: no run ${runId} to finish`);
+    const { changes } = this.writes().finishRun.run({
+      id: runId,
+      finished_at: Date.now(),
+      outcome,
+      message: message ?? null,
+      downloaded: counts.downloaded,
+      uploaded: counts.uploaded,
+      moved: counts.moved,
+      deleted: counts.deleted,
+      conflicts: counts.conflicts,
+      failed: counts.failed,
+      bytes_down: counts.bytesDown,
+      bytes_up: counts.bytesUp,
+    });
+    if (changes === 0) throw new Error(`journal ${this.path}: no run ${runId} to finish`);
   }
 
   async lastRun(): Promise<RunRecord | null> {
-    return (await this.listRuns(1))[0] ?? null;
+    const row = this.reads().lastRun.get();
+    return row ? toRunRecord(row) : null;
   }
 
   /** Newest first. */
   async listRuns(limit: number): Promise<RunRecord[]> {
-    const rows = await this.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    const rows = await (await this.db()).selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
     return rows.map(toRunRecord);
   }
 
   async listEvents(runId: number): Promise<EventRecord[]> {
-    const rows = await this.db
+    const rows = await (await this.db())
       .selectFrom('events')
       .select(['id', 'run_id as runId', 'at', 'level', 'message'])
       .where('run_id', '=', runId)
@@ -171,9 +170,10 @@ export class SqliteJournal implements Journal {
   }
 
   async loadUploadSession(key: string, localPath: string): Promise<UploadSessionRecord | null> {
-    const s = await this.db.selectFrom('upload_sessions').selectAll().where('key', '=', key).where('local_path', '=', localPath).executeTakeFirst();
+    const db = await this.db();
+    const s = await db.selectFrom('upload_sessions').selectAll().where('key', '=', key).where('local_path', '=', localPath).executeTakeFirst();
     if (!s) return null;
-    const parts = await this.db
+    const parts = await db
       .selectFrom('upload_parts')
       .select(['part_number as partNumber', 'etag', 'size'])
       .where('upload_id', '=', s.upload_id)
@@ -202,9 +202,7 @@ export class SqliteJournal implements Journal {
   }
 
   async pruneUploadSessions(nowSeconds: number): Promise<number> {
-    this.assertWritable();
-    const { numDeletedRows } = await this.db.deleteFrom('upload_sessions').where('expire_at', '<=', nowSeconds).executeTakeFirstOrThrow();
-    return Number(numDeletedRows);
+    return this.writes().pruneSessions.run(nowSeconds).changes;
   }
 
   async integrityCheck(): Promise<string> {
@@ -216,7 +214,9 @@ export class SqliteJournal implements Journal {
     if (this.#closed) return;
     this.#closed = true;
     if (!this.opts.readonly) this.restInRollbackMode();
-    await this.db.destroy();
+    // kysely's destroy closes the connection it was given.
+    if (this.#db) await (await this.#db).destroy();
+    else this.sqlite.close();
   }
 
   /**
@@ -236,6 +236,10 @@ export class SqliteJournal implements Journal {
 
   private assertWritable(): void {
     if (this.opts.readonly) throw readonlyError(this.path);
+  }
+
+  private db(): Promise<Kysely<Schema>> {
+    return (this.#db ??= kyselyOver(this.sqlite));
   }
 
   private reads() {
@@ -274,6 +278,7 @@ function prepareReads(sqlite: BetterSqlite3.Database) {
     selectEntries: sqlite
       .prepare<[], EntryRow>(`select ${ENTRY_COLUMNS} from files`)
       .raw(true),
+    lastRun: sqlite.prepare<[], Selectable<RunsTable>>('select * from runs order by id desc limit 1'),
   };
 }
 
@@ -288,6 +293,14 @@ function prepareWrites(sqlite: BetterSqlite3.Database) {
          run_id = excluded.run_id`,
     ),
     deleteEntry: sqlite.prepare<[string]>('delete from files where key = ?'),
+    insertRun: sqlite.prepare<Insertable<RunsTable>>('insert into runs (command, direction, started_at) values (@command, @direction, @started_at)'),
+    finishRun: sqlite.prepare<Updateable<RunsTable> & { id: number }>(
+      `update runs set finished_at = @finished_at, outcome = @outcome, message = @message, downloaded = @downloaded,
+         uploaded = @uploaded, moved = @moved, deleted = @deleted, conflicts = @conflicts, failed = @failed,
+         bytes_down = @bytes_down, bytes_up = @bytes_up
+       where id = @id`,
+    ),
+    pruneSessions: sqlite.prepare<[number]>('delete from upload_sessions where expire_at <= ?'),
     insertEvent: sqlite.prepare<{ run_id: number; at: number; level: string; message: string }>(
       'insert into events (run_id, at, level, message) values (@run_id, @at, @level, @message)',
     ),
