@@ -9,6 +9,7 @@ export function emptyJournal(file: string): Journal {
     path: file,
     loadEntries: async () => [],
     entriesAfter: async () => [],
+    entryPages: async function* () {},
     countEntries: async () => 0,
     lastRun: async () => null,
     listRuns: async () => [],

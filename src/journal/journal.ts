@@ -42,6 +42,8 @@ export interface Journal {
   loadEntries(): Promise<JournalEntry[]>;
   /** Up to `limit` rows with keys after `afterKey` (from the first when null), in UTF-8 byte order of the key. */
   entriesAfter(afterKey: string | null, limit: number): Promise<JournalEntry[]>;
+  /** Every row in UTF-8 byte order of the key, a page at a time, read ahead of the caller by a few pages. */
+  entryPages(): AsyncIterable<JournalEntry[]>;
   countEntries(): Promise<number>;
   startRun(info: { command: string; direction: string }): Promise<number>;
   /** Insert or replace the row for entry.key. */

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { LogLevel } from '../config/config.js';
 import type { JournalEntry } from '../core/types.js';
+import { compiledWorker, streamFromWorker } from '../threads/worker-stream.js';
 import { readonlyError } from './empty-journal.js';
 import type {
   EventRecord,
@@ -13,20 +14,17 @@ import type {
   UploadSessionInfo,
   UploadSessionRecord,
 } from './journal.js';
+import { ENTRIES_AFTER_SQL, ENTRY_COLUMNS, FIRST_ENTRIES_SQL, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
+import type { EntryPagesInput } from './entry-pages-worker.js';
 import { kyselyOver } from './kysely-over.js';
 import type { Database as Schema, FilesTable, RunsTable } from './schema.js';
 
-type EntryRow = [
-  key: string,
-  path: string,
-  remoteHash: string,
-  fsize: number,
-  putTime: number,
-  localSize: number,
-  localMtimeMs: number,
-  syncedAt: number,
-  runId: number,
-];
+const ENTRY_PAGE = 1000;
+/** Pages the worker may read ahead of the caller. */
+const ENTRY_PAGES_WINDOW = 4;
+const ENTRY_PAGES_WORKER = compiledWorker(import.meta.url, './entry-pages-worker.js');
+/** Whether `entryPages` reads on a worker thread here (false when running from the TypeScript source). */
+export const readsPagesOnWorkerThread = ENTRY_PAGES_WORKER !== null;
 
 /**
  * The journal on one better-sqlite3 connection, opened by `openJournal`.
@@ -72,6 +70,23 @@ export class SqliteJournal implements Journal {
     const reads = this.reads();
     const rows = afterKey === null ? reads.firstEntries.all(limit) : reads.entriesAfter.all(afterKey, limit);
     return rows.map(toEntry);
+  }
+
+  /**
+   * On a worker thread with its own read-only connection when the compiled worker is there (see worker-stream.ts);
+   * each page is its own read, as with entriesAfter.
+   */
+  async *entryPages(): AsyncIterable<JournalEntry[]> {
+    if (ENTRY_PAGES_WORKER === null) {
+      for (let after: string | null = null; ; ) {
+        const page = await this.entriesAfter(after, ENTRY_PAGE);
+        if (page.length > 0) yield page;
+        if (page.length < ENTRY_PAGE) return;
+        after = page[page.length - 1].key;
+      }
+    }
+    const input: EntryPagesInput = { file: this.path, pageSize: ENTRY_PAGE, busyTimeoutMs: this.sqlite.pragma('busy_timeout', { simple: true }) as number };
+    for await (const page of streamFromWorker<EntryPage>(ENTRY_PAGES_WORKER, { ...input }, ENTRY_PAGES_WINDOW)) yield fromPage(page);
   }
 
   async countEntries(): Promise<number> {
@@ -252,28 +267,10 @@ export class SqliteJournal implements Journal {
   }
 }
 
-function toEntry(r: EntryRow): JournalEntry {
-  return {
-    key: r[0],
-    // Path almost always equals the key: keep one string instead of two (tens of MB at a million rows).
-    path: r[1] === r[0] ? r[0] : r[1],
-    remoteHash: r[2],
-    fsize: r[3],
-    putTime: r[4],
-    localSize: r[5],
-    localMtimeMs: r[6],
-    syncedAt: r[7],
-    runId: r[8],
-  };
-}
-
-const ENTRY_COLUMNS = 'key, path, remote_hash, fsize, put_time, local_size, local_mtime_ms, synced_at, run_id';
-
 function prepareReads(sqlite: BetterSqlite3.Database) {
   return {
-    // Keyset pages on the primary key's index. Text compares bytewise (BINARY collation on UTF-8): Kodo's list order.
-    firstEntries: sqlite.prepare<[number], EntryRow>(`select ${ENTRY_COLUMNS} from files order by key limit ?`).raw(true),
-    entriesAfter: sqlite.prepare<[string, number], EntryRow>(`select ${ENTRY_COLUMNS} from files where key > ? order by key limit ?`).raw(true),
+    firstEntries: sqlite.prepare<[number], EntryRow>(FIRST_ENTRIES_SQL).raw(true),
+    entriesAfter: sqlite.prepare<[string, number], EntryRow>(ENTRIES_AFTER_SQL).raw(true),
     // raw(true): arrays, mapped to object literals of one shape (cheaper to build here, monomorphic in the planner).
     selectEntries: sqlite
       .prepare<[], EntryRow>(`select ${ENTRY_COLUMNS} from files`)

@@ -1,3 +1,4 @@
+import { compileExcludes } from '../core/filter.js';
 import { decodePathToKey, foldKey, keyMapper, nfcKey } from '../core/keys.js';
 import { compareKeys } from '../core/key-order.js';
 import { isRemoteTrashKey } from '../core/remote-trash.js';
@@ -23,8 +24,6 @@ export class KeyOrderError extends Error {
   }
 }
 
-const JOURNAL_PAGE = 2000;
-
 /**
  * `gatherState` without holding the three sides in memory: the bucket listing (sorted by Kodo), the journal (read in
  * key order, a page at a time) and the walk (`walkInKeyOrder`) are merge-joined by key as pages arrive, and every key
@@ -39,13 +38,15 @@ export async function gatherInKeyOrder(deps: {
   journal: Journal;
   root: string;
   prefix: string;
-  isExcluded: (relPath: string) => boolean;
+  /** `[sync] exclude` globs. */
+  exclude: string[];
   caseInsensitive: boolean;
 }): Promise<GatheredInKeyOrder> {
-  const { remote, journal, root, prefix, isExcluded } = deps;
+  const { remote, journal, root, prefix, exclude } = deps;
+  const isExcluded = compileExcludes(exclude);
   const out: GatheredInKeyOrder = { remote: [], local: [], journal: [], skipped: [], settled: 0, remoteCount: 0, journalCount: 0 };
   const rows = journalRows(journal, prefix, isExcluded, () => out.journalCount++);
-  const walk = walkedFiles(walkInKeyOrder(root, prefix, isExcluded, out.skipped), out.local);
+  const walk = walkedFiles(walkInKeyOrder(root, prefix, exclude, out.skipped), out.local);
 
   /** One key's objects, rows and files (at most one object and row; two files when both `x` and `x%` exist). */
   const decide = (remote: RemoteObject | null, key: string) => {
@@ -71,28 +72,34 @@ export async function gatherInKeyOrder(deps: {
     }
   };
 
-  let previous: string | null = null;
-  for await (const page of remote.listPages(prefix)) {
-    const objects = page.filter((o) => !isRemoteTrashKey(o.key) && !isExcluded(o.key.slice(prefix.length)));
-    if (objects.length === 0) continue;
-    const last = objects[objects.length - 1].key;
-    await Promise.all([rows.bufferPast(last), walk.bufferPast(last)]);
-    for (const object of objects) {
-      if (previous !== null && compareKeys(previous, object.key) >= 0) throw new KeyOrderError('bucket listing', previous, object.key);
-      previous = object.key;
-      decideBelow(object.key);
-      decide(object, object.key);
+  try {
+    let previous: string | null = null;
+    for await (const page of remote.listPages(prefix)) {
+      const objects = page.filter((o) => !isRemoteTrashKey(o.key) && !isExcluded(o.key.slice(prefix.length)));
+      if (objects.length === 0) continue;
+      const last = objects[objects.length - 1].key;
+      await Promise.all([rows.bufferPast(last), walk.bufferPast(last)]);
+      for (const object of objects) {
+        if (previous !== null && compareKeys(previous, object.key) >= 0) throw new KeyOrderError('bucket listing', previous, object.key);
+        previous = object.key;
+        decideBelow(object.key);
+        decide(object, object.key);
+      }
+      out.remoteCount += objects.length;
     }
-    out.remoteCount += objects.length;
-  }
-  // No more objects: the rest of the journal and the walk, a buffer at a time. Below the lower of the two last buffered
-  // keys, both sides are complete.
-  for (;;) {
-    await Promise.all([rows.bufferSome(), walk.bufferSome()]);
-    const bound = lowerFrontier(rows.frontier(), walk.frontier());
-    decideBelow(bound);
-    if (bound === null) break;
-    await Promise.all([rows.bufferPast(bound), walk.bufferPast(bound)]);
+    // No more objects: the rest of the journal and the walk, a buffer at a time. Below the lower of the two last
+    // buffered keys, both sides are complete.
+    for (;;) {
+      await Promise.all([rows.bufferSome(), walk.bufferSome()]);
+      const bound = lowerFrontier(rows.frontier(), walk.frontier());
+      decideBelow(bound);
+      if (bound === null) break;
+      await Promise.all([rows.bufferPast(bound), walk.bufferPast(bound)]);
+    }
+  } finally {
+    // Both are at their end unless something threw.
+    rows.close();
+    walk.close();
   }
 
   if (out.remote.length + out.journal.length + out.local.length > 0) await addContext(out, journal, prefix, isExcluded, deps.caseInsensitive);
@@ -130,16 +137,20 @@ async function addContext(out: GatheredInKeyOrder, journal: Journal, prefix: str
   const selector = new ContextSelector(keys, paths, caseInsensitive ? foldKey : nfcKey);
   const unsettled = new Set(out.journal.map((e) => e.key));
   const rows = journalRows(journal, prefix, isExcluded, () => {});
-  for (;;) {
-    await rows.bufferSome();
-    const key = rows.peekKey();
-    if (key === null) break;
-    const entry = rows.take();
-    if (unsettled.has(key) || !selector.wants(key, entry.path)) continue;
-    out.settled--;
-    out.journal.push(entry);
-    out.remote.push({ key, hash: entry.remoteHash, fsize: entry.fsize, putTime: entry.putTime });
-    out.local.push({ path: entry.path, size: entry.localSize, mtimeMs: entry.localMtimeMs });
+  try {
+    for (;;) {
+      await rows.bufferSome();
+      const key = rows.peekKey();
+      if (key === null) break;
+      const entry = rows.take();
+      if (unsettled.has(key) || !selector.wants(key, entry.path)) continue;
+      out.settled--;
+      out.journal.push(entry);
+      out.remote.push({ key, hash: entry.remoteHash, fsize: entry.fsize, putTime: entry.putTime });
+      out.local.push({ path: entry.path, size: entry.localSize, mtimeMs: entry.localMtimeMs });
+    }
+  } finally {
+    rows.close();
   }
 }
 
@@ -156,6 +167,8 @@ class SortedCursor<T> {
     private readonly keyOf: (item: T) => string,
     /** The next batch in key order, or null at the end. */
     private readonly load: () => Promise<T[] | null>,
+    /** Let go of the source before its end (a reader on another thread stops). */
+    readonly close: () => void,
   ) {}
 
   peekKey(): string | null {
@@ -200,17 +213,14 @@ class SortedCursor<T> {
 
 /** The journal's rows below the prefix and not excluded, in key order. */
 function journalRows(journal: Journal, prefix: string, isExcluded: (relPath: string) => boolean, onRow: () => void): SortedCursor<JournalEntry> {
-  let after: string | null = null;
-  let done = false;
+  const pages = journal.entryPages()[Symbol.asyncIterator]();
   return new SortedCursor(
     (e) => e.key,
     async () => {
-      if (done) return null;
-      const rows = await journal.entriesAfter(after, JOURNAL_PAGE);
-      if (rows.length < JOURNAL_PAGE) done = true;
-      if (rows.length > 0) after = rows[rows.length - 1].key;
+      const step = await pages.next();
+      if (step.done) return null;
       const kept: JournalEntry[] = [];
-      for (const row of rows) {
+      for (const row of step.value) {
         if (isExcluded(row.path)) continue;
         // Rows outside the prefix belong to another backup; the planner ignores them too, but they count as journaled.
         onRow();
@@ -218,6 +228,7 @@ function journalRows(journal: Journal, prefix: string, isExcluded: (relPath: str
       }
       return kept;
     },
+    () => void pages.return?.(),
   );
 }
 
@@ -242,5 +253,6 @@ function walkedFiles(batches: AsyncIterator<WalkedFile[]>, unkeyed: LocalFile[])
       }
       return keyed;
     },
+    () => void batches.return?.(),
   );
 }

@@ -1,3 +1,4 @@
+import { compileExcludes } from '../core/filter.js';
 import { isRemoteTrashKey } from '../core/remote-trash.js';
 import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
@@ -24,9 +25,11 @@ export async function gatherState(deps: {
   journal: Journal;
   root: string;
   prefix: string;
-  isExcluded: (relPath: string) => boolean;
+  /** `[sync] exclude` globs. */
+  exclude: string[];
 }): Promise<Gathered> {
-  const { remote, journal, root, prefix, isExcluded } = deps;
+  const { remote, journal, root, prefix, exclude } = deps;
+  const isExcluded = compileExcludes(exclude);
   const listRemote = async () => {
     const objects: RemoteObject[] = [];
     for await (const object of remote.list(prefix)) {
@@ -37,7 +40,7 @@ export async function gatherState(deps: {
   const skipped: string[] = [];
   const walkAll = async () => {
     const files: LocalFile[] = [];
-    for await (const batch of walkInKeyOrder(root, prefix, isExcluded, skipped)) for (const { file } of batch) files.push(file);
+    for await (const batch of walkInKeyOrder(root, prefix, exclude, skipped)) for (const { file } of batch) files.push(file);
     return files;
   };
   const [remoteObjects, files, entries] = await Promise.all([listRemote(), walkAll(), journal.loadEntries()]);

@@ -1,6 +1,5 @@
 import { promises as fsp } from 'node:fs';
 import type { Config } from '../config/config.js';
-import { compileExcludes } from '../core/filter.js';
 import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
 import { inSyncCount, type Direction, type LocalFile, type Plan } from '../core/types.js';
@@ -129,12 +128,12 @@ async function buildPlan(req: SyncRequest, journal: Journal, direction: Directio
   const { config, remote, logger } = req;
   const root = config.local.root;
   const prefix = config.bucket.prefix;
-  const isExcluded = compileExcludes(config.sync.exclude);
+  const exclude = config.sync.exclude;
   const caseInsensitive = await foldsCase(root);
-  const gathered = await gatherInKeyOrder({ remote, journal, root, prefix, isExcluded, caseInsensitive }).catch(async (err: unknown) => {
+  const gathered = await gatherInKeyOrder({ remote, journal, root, prefix, exclude, caseInsensitive }).catch(async (err: unknown) => {
     if (!(err instanceof KeyOrderError)) throw err;
     logger.warn(`${err.message}: gathering everything in memory instead`);
-    const all = await gatherState({ remote, journal, root, prefix, isExcluded });
+    const all = await gatherState({ remote, journal, root, prefix, exclude });
     return { ...all, settled: 0, remoteCount: all.remote.length, journalCount: all.journal.length };
   });
   for (const skipped of gathered.skipped) logger.debug(`Skipping ${skipped}: not a regular file`);

@@ -2,7 +2,6 @@ import { mkdtempSync, promises as fsp, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileExcludes } from '../../src/core/filter.js';
 import { mapKeys } from '../../src/core/keys.js';
 import { planSync } from '../../src/core/plan.js';
 import type { Action, JournalEntry, Plan, PlanOptions } from '../../src/core/types.js';
@@ -164,10 +163,9 @@ async function planBoth(seed: number) {
   const root = path.join(dir, `s${seed}`, 'root');
   const dbPath = path.join(dir, `s${seed}`, 'journal.db');
   const scenario = await build(seed, root, dbPath);
-  const isExcluded = compileExcludes(scenario.exclude);
   const journal = await openJournal(dbPath, { readonly: true });
   try {
-    const deps = { remote: store, journal, root, prefix: scenario.prefix, isExcluded };
+    const deps = { remote: store, journal, root, prefix: scenario.prefix, exclude: scenario.exclude };
     const all = await gatherState(deps);
     await hashAmbiguous(root, all.local, all.journal);
     const inMemory = planSync({ ...all, prefix: scenario.prefix, options: scenario.options });
@@ -216,12 +214,12 @@ describe('gatherInKeyOrder', () => {
       rows.push({ key, path: key, remoteHash: object.hash, fsize: object.fsize, putTime: object.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId });
     }
     await journal.recordEntries(rows);
-    const streamed = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', isExcluded: () => false, caseInsensitive: false });
+    const streamed = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], caseInsensitive: false });
     expect(streamed).toMatchObject({ settled: 2500, remoteCount: 2500, journalCount: 2500, remote: [], local: [], journal: [] });
 
     // One edited file: planned together with its folder's other files as context, not with the whole tree.
     await fsp.writeFile(path.join(root, 'd3/f3.txt'), 'edited');
-    const again = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', isExcluded: () => false, caseInsensitive: false });
+    const again = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], caseInsensitive: false });
     await journal.close();
     expect(again.local.map((f) => f.path)).toContain('d3/f3.txt');
     expect(again.settled + again.journal.length).toBe(2500);
@@ -246,7 +244,7 @@ describe('gatherInKeyOrder', () => {
     const unsorted = await unsortedStore();
     const journal = await openJournal(path.join(dir, 'unsorted.db'));
     try {
-      const gathering = gatherInKeyOrder({ remote: unsorted, journal, root: path.join(dir, 'none'), prefix: '', isExcluded: () => false, caseInsensitive: false });
+      const gathering = gatherInKeyOrder({ remote: unsorted, journal, root: path.join(dir, 'none'), prefix: '', exclude: [], caseInsensitive: false });
       await expect(gathering).rejects.toBeInstanceOf(KeyOrderError);
     } finally {
       await journal.close();

@@ -1,0 +1,103 @@
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { decodeLocalName } from '../core/keys.js';
+import { compareKeys } from '../core/key-order.js';
+import { STATE_DIR } from './root-paths.js';
+
+/** A regular file of the walk. */
+export interface VisitedFile {
+  /** Relative to the root, `/`-separated. */
+  rel: string;
+  /** The key this path decodes to, or null: the path stands for no key. */
+  key: string | null;
+  size: number;
+  mtimeMs: number;
+}
+
+interface Child extends VisitedFile {
+  isDir: boolean;
+  /** The decoded name (a folder's with a trailing `/`): the order keys are listed in. */
+  order: string;
+}
+
+interface Frame {
+  children: Child[];
+  next: number;
+}
+
+/**
+ * The regular files below `root`, with size and mtime, in the UTF-8 byte order of the keys their paths decode to (Kodo's listing order and
+ * the journal's `ORDER BY key`): each folder's entries sorted by decoded name, a folder as `name/`, visited depth
+ * first. Files whose path decodes to no key come in no particular order, with `key: null`. Yields runs of at most
+ * `batchSize` consecutive files; one folder's names are held per level.
+ *
+ * Skips the tool's own `.qjournal/` folder and excluded paths; symlinks and other non-files go to `skipped` (never
+ * followed: a link could point outside the root). An unreadable folder throws.
+ *
+ * Every entry is lstat'ed as its folder is read, and the entry's type comes from that stat rather than the folder
+ * listing: the walk needs each file's stat anyway, this creates no Dirent objects, and a file system that reports no
+ * type in its listing (DT_UNKNOWN: some network mounts) still has its files found. Synchronous on purpose: it runs on
+ * a worker thread (walk-worker.ts), where a blocking syscall costs only that thread.
+ */
+export function* visitInKeyOrder(
+  root: string,
+  prefix: string,
+  isExcluded: (relPath: string) => boolean,
+  skipped: string[],
+  batchSize: number,
+): Generator<VisitedFile[]> {
+  const stack: Frame[] = [{ children: readChildren(root, '', prefix, isExcluded, skipped), next: 0 }];
+  let batch: VisitedFile[] = [];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next === frame.children.length) {
+      stack.pop();
+      continue;
+    }
+    const child = frame.children[frame.next++];
+    if (child.isDir) {
+      stack.push({ children: readChildren(root, child.rel, child.key, isExcluded, skipped), next: 0 });
+      continue;
+    }
+    batch.push(child);
+    if (batch.length === batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+function readChildren(root: string, relDir: string, keyDir: string | null, isExcluded: (relPath: string) => boolean, skipped: string[]): Child[] {
+  const atRoot = relDir === '';
+  // `root/rel` as is: path.join's normalising costs ~1 µs a file and changes nothing (these paths are built clean).
+  const base = root.endsWith('/') ? root : `${root}/`;
+  const names = readdirSync(atRoot ? root : base + relDir);
+  const children: Child[] = [];
+  for (const name of names) {
+    if (atRoot && name === STATE_DIR) continue;
+    const rel = atRoot ? name : `${relDir}/${name}`;
+    const st = lstatOrNull(base + rel);
+    // Gone since the folder was read (or not stat'able): not part of this walk.
+    if (st === null) continue;
+    const isDir = st.isDirectory();
+    if (!isDir && !st.isFile()) {
+      skipped.push(rel);
+      continue;
+    }
+    if (isExcluded(isDir ? `${rel}/` : rel)) continue;
+    const decoded = keyDir === null ? null : decodeLocalName(name, atRoot, !isDir);
+    const segment = typeof decoded === 'string' ? decoded : null;
+    const order = segment === null ? name : isDir ? `${segment}/` : segment;
+    const key = segment === null ? null : `${keyDir}${order}`;
+    children.push({ rel, isDir, order, key, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  return children.sort((a, b) => compareKeys(a.order, b.order));
+}
+
+function lstatOrNull(abs: string): Stats | null {
+  try {
+    return lstatSync(abs, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
