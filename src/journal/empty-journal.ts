@@ -28,6 +28,7 @@ export function emptyJournal(file: string): Journal {
     recordUploadPart: refuse,
     dropUploadSession: refuse,
     pruneUploadSessions: refuse,
+    refreshSnapshot: refuse,
   };
 }
 

@@ -41,7 +41,7 @@ export interface EntryPage {
   paths: (string | null)[];
   remoteHashes: string[];
   /** fsize, putTime, localSize, localMtimeMs, syncedAt, runId: each row's six numbers in turn. */
-  numbers: Float64Array;
+  numbers: Float64Array | number[];
 }
 
 export function toPage(rows: readonly EntryRow[]): EntryPage {
@@ -54,6 +54,20 @@ export function toPage(rows: readonly EntryRow[]): EntryPage {
     for (let c = 3; c < 9; c++) page.numbers[n++] = r[c] as number;
   }
   return page;
+}
+
+/**
+ * A page as the JSON text files_snapshot stores. Every value survives the round trip exactly: strings (any code point,
+ * NUL included) are escaped, and numbers are written as the shortest text that parses back to the same double (a
+ * putTime above 2^53 is the double SQLite handed us, as on the table path).
+ */
+export function pageToJson(rows: readonly EntryRow[]): string {
+  const page = toPage(rows);
+  return JSON.stringify({ keys: page.keys, paths: page.paths, remoteHashes: page.remoteHashes, numbers: Array.from(page.numbers) });
+}
+
+export function pageFromJson(body: string): EntryPage {
+  return JSON.parse(body) as EntryPage;
 }
 
 export function fromPage(page: EntryPage): JournalEntry[] {

@@ -44,6 +44,8 @@ export interface Journal {
   entriesAfter(afterKey: string | null, limit: number): Promise<JournalEntry[]>;
   /** Every row in UTF-8 byte order of the key, a page at a time, read ahead of the caller by a few pages. */
   entryPages(): AsyncIterable<JournalEntry[]>;
+  /** Bring the read copy entryPages prefers up to date after rows were written (a no-op when none were). */
+  refreshSnapshot(): Promise<void>;
   countEntries(): Promise<number>;
   startRun(info: { command: string; direction: string }): Promise<number>;
   /** Insert or replace the row for entry.key. */

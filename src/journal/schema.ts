@@ -12,6 +12,8 @@ export interface Database {
   events: EventsTable;
   upload_sessions: UploadSessionsTable;
   upload_parts: UploadPartsTable;
+  files_snapshot: FilesSnapshotTable;
+  files_snapshot_state: FilesSnapshotStateTable;
 }
 
 /** One row per key: the state observed after the last action that succeeded on it. */
@@ -76,4 +78,17 @@ export interface UploadPartsTable {
   part_number: number;
   etag: string;
   size: number;
+}
+
+/** A read copy of `files` in key order, a JSON `EntryPage` per row (see entry-row.ts), valid only with a state row. */
+export interface FilesSnapshotTable {
+  page: number;
+  body: string;
+}
+
+/** One row (one = 1) while files_snapshot is complete and current; every write to `files` deletes it (triggers). */
+export interface FilesSnapshotStateTable {
+  one: number;
+  pages: number;
+  rows: number;
 }

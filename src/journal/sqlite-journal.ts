@@ -14,12 +14,12 @@ import type {
   UploadSessionInfo,
   UploadSessionRecord,
 } from './journal.js';
-import { ENTRIES_AFTER_SQL, ENTRY_COLUMNS, FIRST_ENTRIES_SQL, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
+import { readEntryPages, refreshSnapshot, pageOf, type EntryPagesBatch } from './entry-pages.js';
+import { ENTRIES_AFTER_SQL, ENTRY_COLUMNS, FIRST_ENTRIES_SQL, fromPage, toEntry, type EntryRow } from './entry-row.js';
 import type { EntryPagesInput } from './entry-pages-worker.js';
 import { kyselyOver } from './kysely-over.js';
 import type { Database as Schema, FilesTable, RunsTable } from './schema.js';
 
-const ENTRY_PAGE = 1000;
 /** Pages the worker may read ahead of the caller. */
 const ENTRY_PAGES_WINDOW = 4;
 const ENTRY_PAGES_WORKER = compiledWorker(import.meta.url, './entry-pages-worker.js');
@@ -73,20 +73,22 @@ export class SqliteJournal implements Journal {
   }
 
   /**
-   * On a worker thread with its own read-only connection when the compiled worker is there (see worker-stream.ts);
-   * each page is its own read, as with entriesAfter.
+   * From files_snapshot while it is current, else from the table (see entry-pages.ts). On a worker thread with its own
+   * read-only connection, in one read transaction, when the compiled worker is there; in-thread otherwise (running
+   * from the TypeScript source), where each page is its own read.
    */
   async *entryPages(): AsyncIterable<JournalEntry[]> {
-    if (ENTRY_PAGES_WORKER === null) {
-      for (let after: string | null = null; ; ) {
-        const page = await this.entriesAfter(after, ENTRY_PAGE);
-        if (page.length > 0) yield page;
-        if (page.length < ENTRY_PAGE) return;
-        after = page[page.length - 1].key;
-      }
-    }
-    const input: EntryPagesInput = { file: this.path, pageSize: ENTRY_PAGE, busyTimeoutMs: this.sqlite.pragma('busy_timeout', { simple: true }) as number };
-    for await (const page of streamFromWorker<EntryPage>(ENTRY_PAGES_WORKER, { ...input }, ENTRY_PAGES_WINDOW)) yield fromPage(page);
+    const batches =
+      ENTRY_PAGES_WORKER === null
+        ? readEntryPages(this.sqlite, this.path)
+        : streamFromWorker<EntryPagesBatch>(ENTRY_PAGES_WORKER, { ...this.workerInput() }, ENTRY_PAGES_WINDOW);
+    for await (const batch of batches) yield fromPage(pageOf(batch));
+  }
+
+  /** Rebuild the files snapshot that entryPages reads, unless it is current (a run that wrote no row). */
+  async refreshSnapshot(): Promise<void> {
+    this.assertWritable();
+    refreshSnapshot(this.sqlite);
   }
 
   async countEntries(): Promise<number> {
@@ -251,6 +253,10 @@ export class SqliteJournal implements Journal {
 
   private assertWritable(): void {
     if (this.opts.readonly) throw readonlyError(this.path);
+  }
+
+  private workerInput(): EntryPagesInput {
+    return { file: this.path, busyTimeoutMs: this.sqlite.pragma('busy_timeout', { simple: true }) as number };
   }
 
   private db(): Promise<Kysely<Schema>> {

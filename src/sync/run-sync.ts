@@ -96,6 +96,8 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
       uploadSessions: journalUploadSessions(journal),
     });
     counts = result.counts;
+    // The next run's merge reads the journal from this copy (when it wrote no row, there is nothing to do).
+    await journal.refreshSnapshot();
     const unresolvedConflicts = countReported(plan) + result.lateConflicts;
     const outcome: RunOutcome = counts.failed > 0 ? 'partial' : unresolvedConflicts > 0 ? 'conflicts' : 'ok';
     logger.info(summaryLine(counts, plan, unresolvedConflicts));

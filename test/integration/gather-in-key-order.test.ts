@@ -131,6 +131,8 @@ async function build(seed: number, root: string, dbPath: string): Promise<Scenar
     });
   }
   await journal.recordEntries(rows);
+  // Half the states are read from the journal's files snapshot (what a sync leaves behind), half from its table.
+  if (seed % 2 === 0) await journal.refreshSnapshot();
   await journal.close();
   return {
     prefix,
@@ -214,6 +216,7 @@ describe('gatherInKeyOrder', () => {
       rows.push({ key, path: key, remoteHash: object.hash, fsize: object.fsize, putTime: object.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId });
     }
     await journal.recordEntries(rows);
+    await journal.refreshSnapshot();
     const streamed = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], caseInsensitive: false });
     expect(streamed).toMatchObject({ settled: 2500, remoteCount: 2500, journalCount: 2500, remote: [], local: [], journal: [] });
 

@@ -73,8 +73,8 @@ describe('migrations', () => {
       names: db.prepare('select name from kysely_migration order by name').pluck().all(),
       tables: db.prepare(`select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name`).pluck().all(),
     }));
-    expect(names).toEqual(['001-initial', '002-upload-sessions']);
-    expect(tables).toEqual(['events', 'files', 'runs', 'upload_parts', 'upload_sessions']);
+    expect(names).toEqual(['001-initial', '002-upload-sessions', '003-files-snapshot']);
+    expect(tables).toEqual(['events', 'files', 'files_snapshot', 'files_snapshot_state', 'runs', 'upload_parts', 'upload_sessions']);
   });
 
   it('are idempotent: reopening keeps the data and applies nothing twice', async () => {
@@ -84,15 +84,15 @@ describe('migrations', () => {
     const j2 = await journalAt();
     expect(await j2.loadEntries()).toEqual([entry('a.txt')]);
     await j2.close();
-    expect(inspect((db) => db.prepare('select count(*) from kysely_migration').pluck().get())).toBe(2);
+    expect(inspect((db) => db.prepare('select count(*) from kysely_migration').pluck().get())).toBe(3);
   });
 
   it('refuse a journal written by a newer qjournal, writable or read-only', async () => {
     await (await journalAt()).close();
     const db = new Database(file);
-    db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('003-from-the-future', new Date().toISOString());
+    db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('999-from-the-future', new Date().toISOString());
     db.close();
-    await expect(openJournal(file)).rejects.toThrow(/newer qjournal.*"003-from-the-future"/);
+    await expect(openJournal(file)).rejects.toThrow(/newer qjournal.*"999-from-the-future"/);
     await expect(openJournal(file, { readonly: true })).rejects.toThrow(/newer qjournal/);
   });
 
@@ -100,6 +100,78 @@ describe('migrations', () => {
     await fsp.mkdir(path.dirname(file), { recursive: true });
     await fsp.writeFile(file, 'this is not sqlite, just some text long enough to have a header'.repeat(20));
     await expect(openJournal(file)).rejects.toThrow(new RegExp(`journal ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*not a database`));
+  });
+});
+
+describe('the files snapshot', () => {
+  // Odd keys (NUL, surrogate pairs vs U+E000), a path that is not the key, putTime above 2^53, fractional mtimes.
+  const rows = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      entry(i % 400 === 0 ? `\u{1F600}${i}` : i % 300 === 0 ? `\uE000${i}` : i % 250 === 0 ? `nul\0${i}` : `k/${String(i).padStart(5, '0')}`, {
+        path: i % 7 === 0 ? `elsewhere/${i}` : undefined,
+        putTime: 2 ** 53 + 2 * i,
+        localMtimeMs: 1_712_345_678_901.123_4 + i,
+        runId: 1 + (i % 3),
+      }),
+    ).map((e) => ({ ...e, path: e.path ?? e.key }));
+
+  async function pages(j: Journal): Promise<JournalEntry[]> {
+    const all: JournalEntry[] = [];
+    for await (const page of j.entryPages()) all.push(...page);
+    return all;
+  }
+  const state = () => inspect((db) => db.prepare('select pages, rows from files_snapshot_state').get());
+
+  it('is read while current, is dropped by any write to files, and reads back exactly what the table holds', async () => {
+    const j = await journalAt();
+    const written = rows(2500);
+    await j.recordEntries(written);
+    const sorted = [...written].sort((a, b) => compareKeys(a.key, b.key));
+    expect(state()).toBeUndefined();
+    expect(await pages(j)).toEqual(sorted);
+
+    await j.refreshSnapshot();
+    expect(state()).toEqual({ pages: 3, rows: 2500 });
+    expect(await pages(j)).toEqual(sorted);
+
+    // Proof that the copy is what is read while current: a change made to it alone shows through, and a refresh
+    // leaves a current copy alone.
+    const db = new Database(file);
+    const body = db.prepare('select body from files_snapshot where page = 0').pluck().get() as string;
+    db.prepare('update files_snapshot set body = ? where page = 0').run(body.replace(sorted[0].remoteHash, 'Fchanged-only-in-the-copy'));
+    db.close();
+    await j.refreshSnapshot();
+    expect((await pages(j))[0].remoteHash).toBe('Fchanged-only-in-the-copy');
+
+    // Every kind of write marks the copy stale, and the table is read again.
+    for (const write of [
+      () => j.recordEntry(entry('new-key')),
+      () => j.recordMove('new-key', entry('moved-key')),
+      () => j.forget('moved-key'),
+      () => j.recordEntries([{ ...sorted[1], localSize: 99 }]),
+    ]) {
+      await j.refreshSnapshot();
+      expect(state()).toBeDefined();
+      await write();
+      expect(state()).toBeUndefined();
+    }
+    const expected = [{ ...sorted[0] }, { ...sorted[1], localSize: 99 }, ...sorted.slice(2)];
+    expect(await pages(j)).toEqual(expected);
+    await j.refreshSnapshot();
+    expect(await pages(j)).toEqual(expected);
+  });
+
+  it('is read by a read-only journal too, and an empty journal has an empty copy', async () => {
+    const j = await journalAt();
+    await j.refreshSnapshot();
+    expect(state()).toEqual({ pages: 0, rows: 0 });
+    expect(await pages(j)).toEqual([]);
+    await j.recordEntries(rows(10));
+    await j.refreshSnapshot();
+    await j.close();
+    const reader = await journalAt(file, { readonly: true });
+    expect(await pages(reader)).toEqual(rows(10).sort((a, b) => compareKeys(a.key, b.key)));
+    await expect(reader.refreshSnapshot()).rejects.toThrow(/read-only/);
   });
 });
 
