@@ -1,7 +1,8 @@
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { decodeLocalName } from '../core/keys.js';
 import { compareKeys } from '../core/key-order.js';
 import { STATE_DIR } from './root-paths.js';
+import { ENTRY, lstatEntries, type StatEntries } from './stat-entries.js';
 
 /** A regular file of the walk. */
 export interface VisitedFile {
@@ -44,8 +45,10 @@ export function* visitInKeyOrder(
   isExcluded: (relPath: string) => boolean,
   skipped: string[],
   batchSize: number,
+  statEntries: StatEntries = lstatEntries,
 ): Generator<VisitedFile[]> {
-  const stack: Frame[] = [{ children: readChildren(root, '', prefix, isExcluded, skipped), next: 0 }];
+  const read = (relDir: string, keyDir: string | null) => readChildren(root, relDir, keyDir, isExcluded, skipped, statEntries);
+  const stack: Frame[] = [{ children: read('', prefix), next: 0 }];
   let batch: VisitedFile[] = [];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1];
@@ -55,7 +58,7 @@ export function* visitInKeyOrder(
     }
     const child = frame.children[frame.next++];
     if (child.isDir) {
-      stack.push({ children: readChildren(root, child.rel, child.key, isExcluded, skipped), next: 0 });
+      stack.push({ children: read(child.rel, child.key), next: 0 });
       continue;
     }
     batch.push(child);
@@ -67,37 +70,37 @@ export function* visitInKeyOrder(
   if (batch.length > 0) yield batch;
 }
 
-function readChildren(root: string, relDir: string, keyDir: string | null, isExcluded: (relPath: string) => boolean, skipped: string[]): Child[] {
+function readChildren(
+  root: string,
+  relDir: string,
+  keyDir: string | null,
+  isExcluded: (relPath: string) => boolean,
+  skipped: string[],
+  statEntries: StatEntries,
+): Child[] {
   const atRoot = relDir === '';
   // `root/rel` as is: path.join's normalising costs ~1 µs a file and changes nothing (these paths are built clean).
   const base = root.endsWith('/') ? root : `${root}/`;
-  const names = readdirSync(atRoot ? root : base + relDir);
+  const names = readdirSync(atRoot ? root : base + relDir).filter((name) => !(atRoot && name === STATE_DIR));
+  const rels = atRoot ? names : names.map((name) => `${relDir}/${name}`);
+  const stats = statEntries(rels.map((rel) => base + rel));
   const children: Child[] = [];
-  for (const name of names) {
-    if (atRoot && name === STATE_DIR) continue;
-    const rel = atRoot ? name : `${relDir}/${name}`;
-    const st = lstatOrNull(base + rel);
+  names.forEach((name, i) => {
+    const rel = rels[i];
+    const kind = stats[3 * i];
     // Gone since the folder was read (or not stat'able): not part of this walk.
-    if (st === null) continue;
-    const isDir = st.isDirectory();
-    if (!isDir && !st.isFile()) {
+    if (kind === ENTRY.missing) return;
+    const isDir = kind === ENTRY.folder;
+    if (!isDir && kind !== ENTRY.file) {
       skipped.push(rel);
-      continue;
+      return;
     }
-    if (isExcluded(isDir ? `${rel}/` : rel)) continue;
+    if (isExcluded(isDir ? `${rel}/` : rel)) return;
     const decoded = keyDir === null ? null : decodeLocalName(name, atRoot, !isDir);
     const segment = typeof decoded === 'string' ? decoded : null;
     const order = segment === null ? name : isDir ? `${segment}/` : segment;
     const key = segment === null ? null : `${keyDir}${order}`;
-    children.push({ rel, isDir, order, key, size: st.size, mtimeMs: st.mtimeMs });
-  }
+    children.push({ rel, isDir, order, key, size: stats[3 * i + 1], mtimeMs: stats[3 * i + 2] });
+  });
   return children.sort((a, b) => compareKeys(a.order, b.order));
-}
-
-function lstatOrNull(abs: string): Stats | null {
-  try {
-    return lstatSync(abs, { throwIfNoEntry: false }) ?? null;
-  } catch {
-    return null;
-  }
 }

@@ -65,6 +65,23 @@ describe('the walk on a worker thread', () => {
     }
   });
 
+  it('shares the lstat of a big folder with a helper thread, and gets exactly what one thread gets', async () => {
+    const { sharedStat }: typeof import('../../src/local/shared-stat.js') = await import(path.join(DIST, 'src/local/shared-stat.js'));
+    const { lstatEntries, ENTRY } = await import('../../src/local/stat-entries.js');
+    const { stat, helperReady } = sharedStat();
+    for (let i = 0; i < 500 && !helperReady(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(helperReady()).toBe(true);
+    const tree = path.join(dir, 'tree');
+    // Files, a folder, a symlink and vanished names, on both sides of the split.
+    const paths = [path.join(tree, 'empty'), path.join(tree, 'link'), path.join(tree, 'gone-1')];
+    for (let i = 0; i < 997; i++) paths.push(path.join(tree, 'big', i % 100 === 99 ? `gone-${i}` : `f${i}`));
+    const shared = Array.from(stat(paths));
+    expect(shared).toEqual(Array.from(lstatEntries(paths)));
+    const kinds = shared.filter((_, i) => i % 3 === 0);
+    expect(kinds.slice(0, 3)).toEqual([ENTRY.folder, ENTRY.other, ENTRY.missing]);
+    expect(kinds.slice(500).filter((k) => k === ENTRY.file).length).toBeGreaterThan(400);
+  });
+
   it("rethrows the worker's error with its code, and stops the worker when the caller stops early", async () => {
     const notAFolder = path.join(dir, 'plain-file');
     await fsp.writeFile(notAFolder, 'x');
@@ -112,9 +129,13 @@ describe("the journal's key-order pages on a worker thread", () => {
       after = page[page.length - 1].key;
     }
     expect(inThread).toEqual(paged);
-    // The worker opens its own read-only connection while the writer keeps the file open (WAL), as in a sync.
+    // The worker opens its own read-only connection while the writer keeps the file open (WAL), as in a sync: from
+    // the table, then from the files snapshot.
     const builtWriter = await builtJournal.openJournal(file);
     expect(await pages(builtWriter)).toEqual(inThread);
+    await builtWriter.refreshSnapshot();
+    expect(await pages(builtWriter)).toEqual(inThread);
+    expect(await pages(writer)).toEqual(inThread);
     await builtWriter.close();
     await writer.close();
     const reader = await builtJournal.openJournal(file, { readonly: true });

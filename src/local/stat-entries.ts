@@ -1,0 +1,33 @@
+import { lstatSync } from 'node:fs';
+
+/** What an lstat found, as the first of each entry's three numbers (kind, size, mtimeMs). */
+export const ENTRY = { missing: 0, file: 1, folder: 2, other: 3 } as const;
+
+/** lstat each path: three numbers per path (kind, size, mtimeMs), in order. */
+export type StatEntries = (paths: readonly string[]) => Float64Array;
+
+export const lstatEntries: StatEntries = (paths) => {
+  const out = new Float64Array(paths.length * 3);
+  lstatInto(paths, out, 0);
+  return out;
+};
+
+/** lstat `paths` into `out` from entry `first` on (three numbers each). */
+export function lstatInto(paths: readonly string[], out: Float64Array, first: number): void {
+  for (let i = 0; i < paths.length; i++) {
+    let st;
+    try {
+      st = lstatSync(paths[i], { throwIfNoEntry: false });
+    } catch {
+      st = undefined;
+    }
+    const at = 3 * (first + i);
+    if (st === undefined) {
+      out[at] = ENTRY.missing;
+      continue;
+    }
+    out[at] = st.isFile() ? ENTRY.file : st.isDirectory() ? ENTRY.folder : ENTRY.other;
+    out[at + 1] = st.size;
+    out[at + 2] = st.mtimeMs;
+  }
+}
