@@ -1,8 +1,10 @@
-// The worker thread behind `SqliteJournal.entryPages`: reads the rows in key order on its own read-only connection,
-// inside one read transaction (a consistent view, even while a sync writes), so the SQLite work leaves the main thread.
+// The worker thread behind `SqliteJournal.entryPages` when the files snapshot is not current: reads the table in key
+// order on its own read-only connection, in one read transaction (a consistent view, even while a sync writes), so
+// stepping through the rows (~200 ms of CPU per 100k) leaves the main thread.
 import Database from 'better-sqlite3';
 import { streamToMain, workerInput } from '../threads/worker-stream.js';
-import { readEntryPages, type EntryPagesBatch } from './entry-pages.js';
+import { tablePages } from './entry-pages.js';
+import type { EntryPage } from './entry-row.js';
 
 export interface EntryPagesInput {
   file: string;
@@ -10,15 +12,15 @@ export interface EntryPagesInput {
 }
 
 const { file, busyTimeoutMs } = workerInput<EntryPagesInput>();
-streamToMain(() => pages(), (b) => ('numbers' in b ? [(b.numbers as Float64Array).buffer as ArrayBuffer] : []));
+streamToMain(() => pages(), (p) => [(p.numbers as Float64Array).buffer as ArrayBuffer]);
 
-function* pages(): Generator<EntryPagesBatch> {
+function* pages(): Generator<EntryPage> {
   const sqlite = new Database(file, { readonly: true, fileMustExist: true });
   try {
     sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Deferred: the first select takes the read snapshot every later one sees; closing ends it.
     sqlite.exec('begin');
-    yield* readEntryPages(sqlite, file);
+    yield* tablePages(sqlite);
   } finally {
     sqlite.close();
   }

@@ -4,29 +4,35 @@ import { ENTRIES_AFTER_SQL, FIRST_ENTRIES_SQL, pageFromJson, pageToJson, toPage,
 /** Rows per page, in the table and in files_snapshot alike. */
 export const ENTRY_PAGE = 1000;
 
-/** A page as read: columns from the table, or a snapshot page's JSON text (parsed by the receiver, see entryPagesOf). */
-export type EntryPagesBatch = EntryPage | { json: string };
-
-export function pageOf(batch: EntryPagesBatch): EntryPage {
-  return 'json' in batch ? pageFromJson(batch.json) : batch;
-}
+// One statement, so the state row and every page come from the same read (a statement sees one snapshot of the file
+// for as long as it is stepped). No state row: no rows at all. A current copy of an empty table: one row, no body.
+const SNAPSHOT_PAGES_SQL = `select s.pages, f.body from files_snapshot_state s left join files_snapshot f order by f.page`;
 
 /**
- * Every `files` row in key order, a page at a time: from files_snapshot while it is current (one small select says
- * so), else from the table by keyset pages. A caller that needs the pages to be one consistent read runs this inside a
- * read transaction (the worker does).
+ * The pages of files_snapshot while it is current, else null. Parsed here, page by page as they are taken; the
+ * statement stays open (and the connection busy for other statements) until the pages run out or `return()` is called.
  */
-export function* readEntryPages(sqlite: BetterSqlite3.Database, file: string): Generator<EntryPagesBatch> {
-  const state = sqlite.prepare<[], { pages: number }>('select pages from files_snapshot_state').get();
-  if (state !== undefined) {
-    let pages = 0;
-    for (const json of sqlite.prepare<[], string>('select body from files_snapshot order by page').pluck().iterate()) {
-      pages++;
-      yield { json };
+export function snapshotPages(sqlite: BetterSqlite3.Database, file: string): Generator<EntryPage> | null {
+  const rows = sqlite.prepare<[], [pages: number, body: string | null]>(SNAPSHOT_PAGES_SQL).raw(true).iterate();
+  const first = rows.next();
+  if (first.done) return null;
+  return (function* () {
+    try {
+      const expected = first.value[0];
+      let pages = 0;
+      for (let row: IteratorResult<[number, string | null]> = first; !row.done && row.value[1] !== null; row = rows.next()) {
+        pages++;
+        yield pageFromJson(row.value[1]);
+      }
+      if (pages !== expected) throw new Error(`journal ${file}: its files snapshot has ${pages} of ${expected} pages`);
+    } finally {
+      rows.return?.();
     }
-    if (pages !== state.pages) throw new Error(`journal ${file}: its files snapshot has ${pages} of ${state.pages} pages`);
-    return;
-  }
+  })();
+}
+
+/** Every `files` row in key order from the table itself, by keyset pages (each its own read unless in a transaction). */
+export function* tablePages(sqlite: BetterSqlite3.Database): Generator<EntryPage> {
   const first = sqlite.prepare<[number], EntryRow>(FIRST_ENTRIES_SQL).raw(true);
   const after = sqlite.prepare<[string, number], EntryRow>(ENTRIES_AFTER_SQL).raw(true);
   for (let last: string | null = null; ; ) {
