@@ -34,10 +34,15 @@ export async function benchMillionKeys({ keys = 1_000_000 } = {}) {
     await journal.recordEntries(batch);
     await journal.close();
 
+    // The journal was written outside a sync, so the first run reads its table and then builds the files snapshot
+    // (what any run after a journal write does); the second reads the snapshot (every later no-op).
+    const first = await runCli(ws, 'sync');
     const run = await runCli(ws, 'sync');
     const downloads = emu.counters().requests.download ?? 0;
+    console.log(`first no-op sync of ${keys} keys (reads the table, builds the snapshot): ${(first.ms / 1000).toFixed(1)} s, peak RSS ${mib(first.maxRssBytes)} MiB`);
     console.log(`no-op sync of ${keys} keys: ${(run.ms / 1000).toFixed(1)} s, ${downloads} downloads, peak RSS ${mib(run.maxRssBytes)} MiB (goal <= 250 MB = ${mib(250e6)} MiB)`);
-    return { ms: run.ms, maxRssBytes: run.maxRssBytes, downloads };
+    const maxRssBytes = Math.max(first.maxRssBytes, run.maxRssBytes);
+    return { ms: run.ms, firstMs: first.ms, maxRssBytes, downloads };
   } finally {
     await emu.close();
   }

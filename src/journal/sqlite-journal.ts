@@ -23,7 +23,7 @@ import type { Database as Schema, FilesTable, RunsTable } from './schema.js';
 /** Pages the worker may read ahead of the caller. */
 const ENTRY_PAGES_WINDOW = 4;
 const ENTRY_PAGES_WORKER = compiledWorker(import.meta.url, './entry-pages-worker.js');
-/** Whether `entryPages` reads on a worker thread here (false when running from the TypeScript source). */
+/** Whether `entryPages` reads the table on a worker thread here (false when running from the TypeScript source). */
 export const readsPagesOnWorkerThread = ENTRY_PAGES_WORKER !== null;
 
 /**

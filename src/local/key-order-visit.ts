@@ -26,18 +26,18 @@ interface Frame {
 }
 
 /**
- * The regular files below `root`, with size and mtime, in the UTF-8 byte order of the keys their paths decode to (Kodo's listing order and
- * the journal's `ORDER BY key`): each folder's entries sorted by decoded name, a folder as `name/`, visited depth
- * first. Files whose path decodes to no key come in no particular order, with `key: null`. Yields runs of at most
- * `batchSize` consecutive files; one folder's names are held per level.
+ * The regular files below `root`, with size and mtime, in the UTF-8 byte order of the keys their paths decode to
+ * (Kodo's listing order and the journal's `ORDER BY key`): each folder's entries sorted by decoded name, a folder as
+ * `name/`, visited depth first. Files whose path decodes to no key come in no particular order, with `key: null`.
+ * Yields runs of at most `batchSize` consecutive files; one folder's names and stats are held per level.
  *
  * Skips the tool's own `.qjournal/` folder and excluded paths; symlinks and other non-files go to `skipped` (never
  * followed: a link could point outside the root). An unreadable folder throws.
  *
  * Every entry is lstat'ed as its folder is read, and the entry's type comes from that stat rather than the folder
  * listing: the walk needs each file's stat anyway, this creates no Dirent objects, and a file system that reports no
- * type in its listing (DT_UNKNOWN: some network mounts) still has its files found. Synchronous on purpose: it runs on
- * a worker thread (walk-worker.ts), where a blocking syscall costs only that thread.
+ * type in its listing (DT_UNKNOWN: some network mounts) still has its files found. Synchronous on purpose: in the
+ * built CLI it runs on a worker thread (walk-worker.ts), where a blocking syscall costs only that thread.
  */
 export function* visitInKeyOrder(
   root: string,
