@@ -49,16 +49,11 @@ export function refreshSnapshot(sqlite: BetterSqlite3.Database): boolean {
     if (sqlite.prepare('select 1 from files_snapshot_state').get() !== undefined) return false;
     sqlite.prepare('delete from files_snapshot').run();
     const insert = sqlite.prepare<[number, string]>('insert into files_snapshot (page, body) values (?, ?)');
-    const first = sqlite.prepare<[number], EntryRow>(FIRST_ENTRIES_SQL).raw(true);
-    const after = sqlite.prepare<[string, number], EntryRow>(ENTRIES_AFTER_SQL).raw(true);
     let pages = 0;
     let rows = 0;
-    for (let last: string | null = null; ; ) {
-      const page: EntryRow[] = last === null ? first.all(ENTRY_PAGE) : after.all(last, ENTRY_PAGE);
-      if (page.length > 0) insert.run(pages++, pageToJson(page));
-      rows += page.length;
-      if (page.length < ENTRY_PAGE) break;
-      last = page[page.length - 1][0];
+    for (const page of tablePages(sqlite)) {
+      insert.run(pages++, pageToJson(page));
+      rows += page.keys.length;
     }
     sqlite.prepare('insert into files_snapshot_state (one, pages, rows) values (1, ?, ?)').run(pages, rows);
     return true;

@@ -61,8 +61,7 @@ export function toPage(rows: readonly EntryRow[]): EntryPage {
  * NUL included) are escaped, and numbers are written as the shortest text that parses back to the same double (a
  * putTime above 2^53 is the double SQLite handed us, as on the table path).
  */
-export function pageToJson(rows: readonly EntryRow[]): string {
-  const page = toPage(rows);
+export function pageToJson(page: EntryPage): string {
   return JSON.stringify({ keys: page.keys, paths: page.paths, remoteHashes: page.remoteHashes, numbers: Array.from(page.numbers) });
 }
 
