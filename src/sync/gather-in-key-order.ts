@@ -97,9 +97,9 @@ export async function gatherInKeyOrder(deps: {
       await Promise.all([rows.bufferPast(bound), walk.bufferPast(bound)]);
     }
   } finally {
-    // Both are at their end unless something threw.
-    rows.close();
-    walk.close();
+    // Both are at their end unless something threw. The walk's worker is let go without waiting for it.
+    void walk.close();
+    await rows.close();
   }
 
   if (out.remote.length + out.journal.length + out.local.length > 0) await addContext(out, journal, prefix, isExcluded, deps.caseInsensitive);
@@ -150,7 +150,7 @@ async function addContext(out: GatheredInKeyOrder, journal: Journal, prefix: str
       out.local.push({ path: entry.path, size: entry.localSize, mtimeMs: entry.localMtimeMs });
     }
   } finally {
-    rows.close();
+    await rows.close();
   }
 }
 
@@ -167,8 +167,11 @@ class SortedCursor<T> {
     private readonly keyOf: (item: T) => string,
     /** The next batch in key order, or null at the end. */
     private readonly load: () => Promise<T[] | null>,
-    /** Let go of the source before its end (a reader on another thread stops). */
-    readonly close: () => void,
+    /**
+     * Let go of the source before its end: a worker stops; the journal's snapshot statement, which keeps its
+     * connection busy while open, is reset (awaited, so the connection is free for whatever comes next).
+     */
+    readonly close: () => Promise<unknown>,
   ) {}
 
   peekKey(): string | null {
@@ -228,7 +231,7 @@ function journalRows(journal: Journal, prefix: string, isExcluded: (relPath: str
       }
       return kept;
     },
-    () => void pages.return?.(),
+    async () => pages.return?.(),
   );
 }
 
@@ -253,6 +256,6 @@ function walkedFiles(batches: AsyncIterator<WalkedFile[]>, unkeyed: LocalFile[])
       }
       return keyed;
     },
-    () => void batches.return?.(),
+    async () => void batches.return?.(),
   );
 }

@@ -267,4 +267,22 @@ describe('gatherInKeyOrder', () => {
       ['b', 'download'],
     ]);
   });
+
+  it('falls back with the journal part-read from its files snapshot (the open statement is let go first)', async () => {
+    const unsorted = await unsortedStore();
+    const ws = await makeWorkspace(emu);
+    const { config } = await loadConfig(ws.configPath, ws.env);
+    const writer = await openJournal(config.journal.path);
+    const row = (key: string): JournalEntry => ({ key, path: key, remoteHash: 'Fh', fsize: 1, putTime: 1, localSize: 1, localMtimeMs: 1, syncedAt: 1, runId: 1 });
+    // Three snapshot pages: merging stops inside the first, with the statement over the copy still open.
+    await writer.recordEntries(Array.from({ length: 2500 }, (_, i) => row(`z${String(i).padStart(4, '0')}`)));
+    await writer.refreshSnapshot();
+    await writer.close();
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {}, close: async () => {} };
+    const { plan } = await runSync({ config, remote: unsorted, logger, dryRun: true });
+    expect(warnings).toEqual([expect.stringMatching(/out of key order.*in memory instead/)]);
+    expect(plan.items.filter((i) => i.key.startsWith('z'))).toHaveLength(2500);
+    expect(plan.items.filter((i) => i.action?.kind === 'download').map((i) => i.key)).toEqual(['a', 'b']);
+  });
 });
