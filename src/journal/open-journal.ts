@@ -9,6 +9,9 @@ import { kyselyOver } from './kysely-over.js';
 import type { Database as Schema } from './schema.js';
 import { SqliteJournal } from './sqlite-journal.js';
 
+/** The migration that adds files_snapshot (see migrations/003-files-snapshot.ts). */
+const SNAPSHOT_MIGRATION = '003-files-snapshot';
+
 /** How long a statement waits for another connection's lock (e.g. `qjournal log` reading while a sync commits). */
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -48,7 +51,7 @@ async function openWritable(file: string): Promise<Journal> {
     sqlite.pragma('foreign_keys = ON');
     const applied = assertKnownSchema(sqlite, file);
     const db = Object.keys(migrations).every((name) => applied.includes(name)) ? undefined : await migrate(sqlite, file);
-    return new SqliteJournal(file, sqlite, db, { readonly: false });
+    return new SqliteJournal(file, sqlite, db, { readonly: false, hasSnapshot: true });
   } catch (err) {
     if (sqlite.open) sqlite.close();
     throw asJournalError(file, err);
@@ -68,7 +71,7 @@ async function openReadonly(file: string): Promise<Journal> {
       sqlite.close();
       return emptyJournal(file);
     }
-    return new SqliteJournal(file, sqlite, undefined, { readonly: true });
+    return new SqliteJournal(file, sqlite, undefined, { readonly: true, hasSnapshot: applied.includes(SNAPSHOT_MIGRATION) });
   } catch (err) {
     if (sqlite.open) sqlite.close();
     throw asJournalError(file, err);

@@ -50,7 +50,8 @@ export class SqliteJournal implements Journal {
     private readonly sqlite: BetterSqlite3.Database,
     /** The kysely instance over `sqlite` if one was made already (to migrate); else made on first need. */
     db: Kysely<Schema> | undefined,
-    private readonly opts: { readonly: boolean },
+    /** hasSnapshot: the file has files_snapshot (migration 003); a read-only open of an older file does not. */
+    private readonly opts: { readonly: boolean; hasSnapshot: boolean },
   ) {
     if (db) this.#db = Promise.resolve(db);
   }
@@ -78,7 +79,7 @@ export class SqliteJournal implements Journal {
    * from the TypeScript source). Either way one consistent read. See entry-pages.ts.
    */
   async *entryPages(): AsyncIterable<JournalEntry[]> {
-    const snapshot = snapshotPages(this.sqlite, this.path);
+    const snapshot = this.opts.hasSnapshot ? snapshotPages(this.sqlite, this.path) : null;
     const pages =
       snapshot ??
       (ENTRY_PAGES_WORKER === null

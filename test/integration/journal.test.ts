@@ -161,6 +161,27 @@ describe('the files snapshot', () => {
     expect(await pages(j)).toEqual(expected);
   });
 
+  it('is not looked for in a journal of an older schema opened read-only (status before the first sync upgrades it)', async () => {
+    const j = await journalAt();
+    await j.recordEntries(rows(10));
+    await j.refreshSnapshot();
+    await j.close();
+    // The file as qjournal wrote it before migration 003.
+    const db = new Database(file);
+    db.exec(`drop trigger files_snapshot_stale_on_insert; drop trigger files_snapshot_stale_on_update;
+      drop trigger files_snapshot_stale_on_delete; drop table files_snapshot; drop table files_snapshot_state;
+      delete from kysely_migration where name = '003-files-snapshot'`);
+    db.close();
+    const reader = await journalAt(file, { readonly: true });
+    expect(await pages(reader)).toEqual(rows(10).sort((a, b) => compareKeys(a.key, b.key)));
+    await reader.close();
+    // A writable open upgrades it; the copy is then built by the next refresh.
+    const writer = await journalAt();
+    expect(state()).toBeUndefined();
+    await writer.refreshSnapshot();
+    expect(state()).toEqual({ pages: 1, rows: 10 });
+  });
+
   it('is read by a read-only journal too, and an empty journal has an empty copy', async () => {
     const j = await journalAt();
     await j.refreshSnapshot();
