@@ -96,8 +96,11 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
       uploadSessions: journalUploadSessions(journal),
     });
     counts = result.counts;
-    // The next run's merge reads the journal from this copy (when it wrote no row, there is nothing to do).
-    await journal.refreshSnapshot();
+    // The next run's merge reads the journal from this copy (when it wrote no row, there is nothing to do). Only a
+    // cache: should it fail, the next run reads the table, and this run's outcome stands.
+    await journal.refreshSnapshot().catch((err: unknown) => {
+      logger.warn(`Could not refresh the journal's files snapshot: ${err instanceof Error ? err.message : String(err)}`);
+    });
     const unresolvedConflicts = countReported(plan) + result.lateConflicts;
     const outcome: RunOutcome = counts.failed > 0 ? 'partial' : unresolvedConflicts > 0 ? 'conflicts' : 'ok';
     logger.info(summaryLine(counts, plan, unresolvedConflicts));

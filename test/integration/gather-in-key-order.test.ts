@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, promises as fsp, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -284,5 +285,41 @@ describe('gatherInKeyOrder', () => {
     expect(warnings).toEqual([expect.stringMatching(/out of key order.*in memory instead/)]);
     expect(plan.items.filter((i) => i.key.startsWith('z'))).toHaveLength(2500);
     expect(plan.items.filter((i) => i.action?.kind === 'download').map((i) => i.key)).toEqual(['a', 'b']);
+  });
+});
+
+describe('runSync and the files snapshot', () => {
+  it('leaves a current snapshot behind, and a snapshot it cannot rebuild only costs a warning', async () => {
+    emu.reset();
+    emu.seed({ 'a/1': 'one', 'a/2': 'two' });
+    const ws = await makeWorkspace(emu);
+    const { config } = await loadConfig(ws.configPath, ws.env);
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {}, close: async () => {} };
+    const first = await runSync({ config, remote: store, logger, dryRun: false });
+    expect(first.counts.downloaded).toBe(2);
+    const state = () => {
+      const db = new Database(config.journal.path, { readonly: true });
+      try {
+        return db.prepare('select pages, rows from files_snapshot_state').get();
+      } finally {
+        db.close();
+      }
+    };
+    expect(state()).toEqual({ pages: 1, rows: 2 });
+
+    // A copy that cannot be rebuilt (every write to it fails, as on a full disk): the run still downloads, journals
+    // and ends ok, and the next one reads the table.
+    const db = new Database(config.journal.path);
+    db.exec(`create trigger no_room before insert on files_snapshot begin select raise(fail, 'database or disk is full'); end`);
+    db.close();
+    emu.seed({ 'a/3': 'three' });
+    const second = await runSync({ config, remote: store, logger, dryRun: false });
+    expect(second).toMatchObject({ outcome: 'ok', counts: { downloaded: 1 } });
+    expect(warnings).toEqual([expect.stringMatching(/Could not refresh the journal's files snapshot: database or disk is full/)]);
+    expect(state()).toBeUndefined();
+    const after = await openJournal(config.journal.path, { readonly: true });
+    expect((await after.loadEntries()).map((e) => e.key).sort()).toEqual(['a/1', 'a/2', 'a/3']);
+    await after.close();
   });
 });
