@@ -29,7 +29,8 @@ export function compiledWorker(moduleUrl: string, fileName: string): string | nu
 export async function* streamFromWorker<B>(file: string, input: Record<string, unknown>, window: number): AsyncGenerator<B> {
   const control: StreamControl = { taken: new SharedArrayBuffer(4), window };
   const worker = new Worker(file, { workerData: { ...input, ...control } });
-  // A reader that stops early (its caller threw) must not keep the process alive.
+  // The worker keeps the process alive only while the reader waits for it: a reader that stopped taking batches
+  // (its caller threw without closing it) must not, and a reader that waits must not see the process exit under it.
   worker.unref();
   const inbox: (StreamMessage<B> | Error)[] = [];
   let wake: (() => void) | null = null;
@@ -44,7 +45,11 @@ export async function* streamFromWorker<B>(file: string, input: Record<string, u
   const taken = new Int32Array(control.taken);
   try {
     for (;;) {
-      if (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      if (inbox.length === 0) {
+        worker.ref();
+        await new Promise<void>((resolve) => (wake = resolve));
+        worker.unref();
+      }
       const m = inbox.shift()!;
       if (m instanceof Error) throw m;
       if ('error' in m) {
