@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(repo, 'dist/src/bin.js');
+const CLI = path.join(repo, 'dist/cli/qjournal.js');
 const RSS_HOOK = path.join(repo, 'bench/report-max-rss.mjs');
 
 /** A fresh folder under bench/.work/<name> with a config.ini pointing at `emu`. */

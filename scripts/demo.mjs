@@ -31,7 +31,7 @@ const env = { ...process.env, QINIU_ACCESS_KEY: emu.accessKey, QINIU_SECRET_KEY:
 // Asynchronous on purpose: the emulator answers from this process's event loop, which spawnSync would block.
 const cli = (...args) => {
   console.log(`\n$ qjournal ${args.join(' ')}`);
-  const child = spawn(process.execPath, [path.join(repo, 'dist/src/bin.js'), ...args, '--config', configPath], { env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [path.join(repo, 'dist/cli/qjournal.js'), ...args, '--config', configPath], { env, stdio: 'inherit' });
   return new Promise((resolve) => child.on('close', (code) => resolve(code)));
 };
 

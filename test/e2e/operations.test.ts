@@ -1,9 +1,9 @@
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYNC_STATES } from '../../src/core/types.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { makeWorkspace, readTree, requestsOf, runCli } from '../helpers/workspace.js';
+import { CLI, makeWorkspace, readTree, requestsOf, runCli } from '../helpers/workspace.js';
 
 // The operational side of the built CLI: status --json shape, run history, schedule, init, encrypted keys, excludes,
 // bwlimit. Issues #3, #4 and #5.
@@ -64,6 +64,9 @@ describe('schedule', () => {
     expect(out.code).toBe(0);
     const line = out.stdout.split('\n').find((l) => !l.startsWith('#') && l.trim());
     expect(line).toMatch(/^0 3 \* \* 0 /);
+    // It runs the CLI this test ran, which exists (the bundled one since the build bundles it).
+    expect(line).toContain(`'${CLI}' sync`);
+    expect(existsSync(CLI)).toBe(true);
     expect(line).toContain(ws.configPath);
     expect(line).toContain('sync');
   });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Emulator } from '../../src/emulator/index.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(repo, 'dist/src/bin.js');
+export const CLI = path.join(repo, 'dist/cli/qjournal.js');
 
 export interface CliResult {
   code: number;

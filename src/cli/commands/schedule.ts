@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
 import { crontabLine, mergeCrontab, parseWeeklyTime, systemdUnits, type ScheduleTarget } from '../../core/schedule.js';
 import { UsageError } from '../../errors.js';
@@ -20,7 +19,8 @@ export async function scheduleCommand(flags: { config?: string; when: string; sy
   const workDir = path.dirname(configPath);
   const target: ScheduleTarget = {
     node: process.execPath,
-    bin: fileURLToPath(new URL('../../bin.js', import.meta.url)),
+    // The entry point this run was started with (the bundled CLI, or dist/src/bin.js): the job runs the same one.
+    bin: path.resolve(process.argv[1]),
     config: configPath,
     workDir,
     logFile: path.join(workDir, 'qjournal-cron.log'),
