@@ -29,9 +29,6 @@ export function compiledWorker(moduleUrl: string, fileName: string): string | nu
 export async function* streamFromWorker<B>(file: string, input: Record<string, unknown>, window: number): AsyncGenerator<B> {
   const control: StreamControl = { taken: new SharedArrayBuffer(4), window };
   const worker = new Worker(file, { workerData: { ...input, ...control } });
-  // The worker keeps the process alive only while the reader waits for it: a reader that stopped taking batches
-  // (its caller threw without closing it) must not, and a reader that waits must not see the process exit under it.
-  worker.unref();
   const inbox: (StreamMessage<B> | Error)[] = [];
   let wake: (() => void) | null = null;
   const deliver = (m: StreamMessage<B> | Error) => {
@@ -42,6 +39,10 @@ export async function* streamFromWorker<B>(file: string, input: Record<string, u
   worker.on('message', deliver);
   worker.on('error', deliver);
   worker.on('exit', (code) => deliver(new Error(`worker thread ${file} exited (${code}) before its stream ended`)));
+  // The worker keeps the process alive only while the reader waits for it: a reader that stopped taking batches
+  // (its caller threw without closing it) must not, and a reader that waits must not see the process exit under it.
+  // (After the listeners: adding a 'message' listener refs a worker again.)
+  worker.unref();
   const taken = new Int32Array(control.taken);
   try {
     for (;;) {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,6 +81,25 @@ describe('the walk on a worker thread', () => {
     const kinds = shared.filter((_, i) => i % 3 === 0);
     expect(kinds.slice(0, 3)).toEqual([ENTRY.folder, ENTRY.other, ENTRY.missing]);
     expect(kinds.slice(500).filter((k) => k === ENTRY.file).length).toBeGreaterThan(400);
+  });
+
+  it('lets the process end when a walk is abandoned unfinished (its worker holds nothing open)', async () => {
+    const module = JSON.stringify(path.join(DIST, 'src/local/walk-in-key-order.js'));
+    // More files than the worker may run ahead by (4 batches of 1,024): it stays blocked, waiting to be read on.
+    const tree = path.join(dir, 'abandoned');
+    await fsp.mkdir(tree, { recursive: true });
+    for (let i = 0; i < 8000; i++) await fsp.writeFile(path.join(tree, `f${i}`), '');
+    const script = path.join(dir, 'abandon.mjs');
+    await fsp.writeFile(
+      script,
+      `const { walkInKeyOrder } = await import(${module});
+      const walk = walkInKeyOrder(${JSON.stringify(tree)}, '', [], []);
+      console.log('took', (await walk.next()).value.length);`,
+    );
+    const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.stdout).toMatch(/^took \d+/);
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
   });
 
   it("rethrows the worker's error with its code, and stops the worker when the caller stops early", async () => {
