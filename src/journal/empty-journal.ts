@@ -8,7 +8,6 @@ export function emptyJournal(file: string): Journal {
   return {
     path: file,
     loadEntries: async () => [],
-    entriesAfter: async () => [],
     entryPages: async function* () {},
     countEntries: async () => 0,
     lastRun: async () => null,

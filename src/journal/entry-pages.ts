@@ -43,10 +43,10 @@ export function* tablePages(sqlite: BetterSqlite3.Database): Generator<EntryPage
   }
 }
 
-/** Rebuild files_snapshot from the table, in one transaction, unless it is current. Returns whether it wrote. */
-export function refreshSnapshot(sqlite: BetterSqlite3.Database): boolean {
-  return sqlite.transaction(() => {
-    if (sqlite.prepare('select 1 from files_snapshot_state').get() !== undefined) return false;
+/** Rebuild files_snapshot from the table, in one transaction, unless it is current. */
+export function refreshSnapshot(sqlite: BetterSqlite3.Database): void {
+  sqlite.transaction(() => {
+    if (sqlite.prepare('select 1 from files_snapshot_state').get() !== undefined) return;
     sqlite.prepare('delete from files_snapshot').run();
     const insert = sqlite.prepare<[number, string]>('insert into files_snapshot (page, body) values (?, ?)');
     let pages = 0;
@@ -56,6 +56,5 @@ export function refreshSnapshot(sqlite: BetterSqlite3.Database): boolean {
       rows += page.keys.length;
     }
     sqlite.prepare('insert into files_snapshot_state (one, pages, rows) values (1, ?, ?)').run(pages, rows);
-    return true;
   })();
 }

@@ -40,8 +40,6 @@ export interface EventRecord {
 export interface Journal {
   readonly path: string;
   loadEntries(): Promise<JournalEntry[]>;
-  /** Up to `limit` rows with keys after `afterKey` (from the first when null), in UTF-8 byte order of the key. */
-  entriesAfter(afterKey: string | null, limit: number): Promise<JournalEntry[]>;
   /** Every row in UTF-8 byte order of the key, a page at a time, read ahead of the caller by a few pages. */
   entryPages(): AsyncIterable<JournalEntry[]>;
   /** Bring the read copy entryPages prefers up to date after rows were written (a no-op when none were). */

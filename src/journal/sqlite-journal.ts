@@ -15,7 +15,7 @@ import type {
   UploadSessionRecord,
 } from './journal.js';
 import { refreshSnapshot, snapshotPages, tablePages } from './entry-pages.js';
-import { ENTRIES_AFTER_SQL, ENTRY_COLUMNS, FIRST_ENTRIES_SQL, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
+import { ENTRY_COLUMNS, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
 import type { EntryPagesInput } from './entry-pages-worker.js';
 import { kyselyOver } from './kysely-over.js';
 import type { Database as Schema, FilesTable, RunsTable } from './schema.js';
@@ -65,12 +65,6 @@ export class SqliteJournal implements Journal {
     const entries: JournalEntry[] = [];
     for (const r of this.reads().selectEntries.iterate()) entries.push(toEntry(r));
     return entries;
-  }
-
-  async entriesAfter(afterKey: string | null, limit: number): Promise<JournalEntry[]> {
-    const reads = this.reads();
-    const rows = afterKey === null ? reads.firstEntries.all(limit) : reads.entriesAfter.all(afterKey, limit);
-    return rows.map(toEntry);
   }
 
   /**
@@ -283,8 +277,6 @@ export class SqliteJournal implements Journal {
 
 function prepareReads(sqlite: BetterSqlite3.Database) {
   return {
-    firstEntries: sqlite.prepare<[number], EntryRow>(FIRST_ENTRIES_SQL).raw(true),
-    entriesAfter: sqlite.prepare<[string, number], EntryRow>(ENTRIES_AFTER_SQL).raw(true),
     // raw(true): arrays, mapped to object literals of one shape (cheaper to build here, monomorphic in the planner).
     selectEntries: sqlite
       .prepare<[], EntryRow>(`select ${ENTRY_COLUMNS} from files`)
