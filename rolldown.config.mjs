@@ -8,7 +8,6 @@ export default defineConfig({
   input: {
     qjournal: 'dist/src/bin.js',
     'walk-worker': 'dist/src/local/walk-worker.js',
-    'stat-helper-worker': 'dist/src/local/stat-helper-worker.js',
     'entry-pages-worker': 'dist/src/journal/entry-pages-worker.js',
   },
   platform: 'node',

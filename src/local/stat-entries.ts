@@ -4,16 +4,8 @@ import { lstatSync } from 'node:fs';
 export const ENTRY = { missing: 0, file: 1, folder: 2, other: 3 } as const;
 
 /** lstat each path: three numbers per path (kind, size, mtimeMs), in order. */
-export type StatEntries = (paths: readonly string[]) => Float64Array;
-
-export const lstatEntries: StatEntries = (paths) => {
+export function lstatEntries(paths: readonly string[]): Float64Array {
   const out = new Float64Array(paths.length * 3);
-  lstatInto(paths, out, 0);
-  return out;
-};
-
-/** lstat `paths` into `out` from entry `first` on (three numbers each). */
-export function lstatInto(paths: readonly string[], out: Float64Array, first: number): void {
   for (let i = 0; i < paths.length; i++) {
     let st;
     try {
@@ -21,7 +13,7 @@ export function lstatInto(paths: readonly string[], out: Float64Array, first: nu
     } catch {
       st = undefined;
     }
-    const at = 3 * (first + i);
+    const at = 3 * i;
     if (st === undefined) {
       out[at] = ENTRY.missing;
       continue;
@@ -30,4 +22,5 @@ export function lstatInto(paths: readonly string[], out: Float64Array, first: nu
     out[at + 1] = st.size;
     out[at + 2] = st.mtimeMs;
   }
+  return out;
 }

@@ -2,7 +2,6 @@
 import { compileExcludes } from '../core/filter.js';
 import { streamToMain, workerInput } from '../threads/worker-stream.js';
 import { visitInKeyOrder } from './key-order-visit.js';
-import { sharedStat } from './shared-stat.js';
 
 export interface WalkInput {
   root: string;
@@ -27,7 +26,7 @@ streamToMain(() => walk(), (b) => [b.sizes.buffer as ArrayBuffer, b.mtimesMs.buf
 
 function* walk(): Generator<WalkBatch> {
   const skipped: string[] = [];
-  for (const files of visitInKeyOrder(root, prefix, compileExcludes(exclude), skipped, batchSize, sharedStat().stat)) {
+  for (const files of visitInKeyOrder(root, prefix, compileExcludes(exclude), skipped, batchSize)) {
     const batch: WalkBatch = { paths: [], keys: [], sizes: new Float64Array(files.length), mtimesMs: new Float64Array(files.length), skipped: skipped.splice(0) };
     files.forEach((f, i) => {
       batch.paths.push(f.rel);
