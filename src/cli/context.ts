@@ -3,7 +3,7 @@ import { resolveCredentials } from '../config/credentials.js';
 import { loadConfig, resolveConfigPath } from '../config/load-config.js';
 import { createLogger } from '../log/create-logger.js';
 import type { Logger } from '../log/logger.js';
-import { QiniuStore } from '../remote/qiniu-store.js';
+import type { QiniuStore } from '../remote/qiniu-store.js';
 
 export interface CommandContext {
   config: Config;
@@ -13,15 +13,24 @@ export interface CommandContext {
   close(): Promise<void>;
 }
 
+export type LoadedConfig = Awaited<ReturnType<typeof loadConfig>>;
+
+/** `--config F` (or its default) read and validated: a bad config fails (exit 3) before anything else. */
+export function loadCommandConfig(flag: string | undefined): Promise<LoadedConfig> {
+  return loadConfig(resolveConfigPath(flag, process.env));
+}
+
 /** Config → credentials → logger → remote, in that order, so a bad config fails (exit 3) before anything else. */
 export async function openContext(opts: {
   config?: string;
+  /** The config, when the command read it already (`loadCommandConfig`). */
+  loaded?: LoadedConfig;
   json?: boolean;
   quiet?: boolean;
   /** Console sink for log lines instead of stderr (the progress bars print them above themselves). */
   console?: NodeJS.WritableStream;
 }): Promise<CommandContext> {
-  const { config, warnings } = await loadConfig(resolveConfigPath(opts.config, process.env));
+  const { config, warnings } = opts.loaded ?? (await loadCommandConfig(opts.config));
   const credentials = await resolveCredentials({ env: process.env, isTTY: Boolean(process.stdin.isTTY) });
   const logger = createLogger({
     level: config.log.level,
@@ -31,6 +40,9 @@ export async function openContext(opts: {
     secrets: [credentials.secretKey],
   });
   for (const warning of warnings) logger.warn(warning);
+  // Imported here rather than at start-up: the SDK takes ~50 ms to load, which sync and status spend walking the
+  // folder meanwhile (prewalk.ts).
+  const { QiniuStore } = await import('../remote/qiniu-store.js');
   const remote = new QiniuStore(config.bucket, config.endpoints, config.region, credentials, { bwlimit: config.sync.bwlimit });
   return {
     config,

@@ -18,6 +18,9 @@ import { LockedError } from '../errors.js';
  * the lock like anyone else, through the exclusive create: exactly one contender wins. `release()` takes the same
  * `.break` lock, so an owner releasing (then a new run locking) can't interleave with a breaker's check-then-remove.
  *
+ * Every owner also leaves its token in `<lock>.last` (replaced, never removed), so a reader outside the lock can tell
+ * whether any run took it since an earlier look (`observeLock`, `HeldLock.previousToken`).
+ *
  * Residual risks, accepted: a `.break` file left by a process killed inside its few-millisecond critical section is
  * removed after 10 s, and two contenders doing that at the same instant could both proceed; a dead pid reused by an
  * unrelated process keeps the lock "held" until it is `staleAfterMs` old or the host reboots.
@@ -35,6 +38,8 @@ export interface LockOwner {
 export interface HeldLock {
   readonly path: string;
   readonly owner: LockOwner;
+  /** The token in `<lock>.last` that this acquisition replaced: the previous owner's, null if none was recorded. */
+  readonly previousToken: string | null;
   /** Remove the lock if it is still ours (a stale-lock takeover may have replaced it). Idempotent. */
   release(): Promise<void>;
   /** The same without waiting, for exit and signal handlers; skips the `.break` coordination. */
@@ -67,7 +72,7 @@ export async function acquireLock(lockPath: string, opts: AcquireLockOptions = {
   const content = `${JSON.stringify(owner)}\n`;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (await createExclusive(lockPath, content)) return heldLock(lockPath, owner);
+    if (await createExclusive(lockPath, content)) return heldLock(lockPath, owner, await replaceLastToken(lockPath, owner.token));
     const current = await readLock(lockPath);
     if (current === null) continue; // released in between: try again
     if (staleReason(current, staleAfterMs) === null) throw lockedError(lockPath, current);
@@ -80,6 +85,25 @@ export async function acquireLock(lockPath: string, opts: AcquireLockOptions = {
   const last = await readLock(lockPath);
   if (last !== null) throw lockedError(lockPath, last);
   throw new LockedError(`could not take the lock ${lockPath}: other runs kept taking and releasing it`);
+}
+
+/** What a reader outside the lock sees of it; see `observeLock`. */
+export interface LockObservation {
+  /** A run holds the lock now (stale locks, which the next run takes over, don't count). */
+  held: boolean;
+  /** The token in `<lock>.last`: the last owner's, null if none was recorded. */
+  lastToken: string | null;
+}
+
+/**
+ * Look at the lock without taking it. When a look finds it not held and a later acquisition's `previousToken` equals
+ * that look's `lastToken`, no run held the lock at any moment in between (`.last` is read before the lock itself, and
+ * every owner writes its token there before it can act).
+ */
+export async function observeLock(lockPath: string, opts: AcquireLockOptions = {}): Promise<LockObservation> {
+  const lastToken = await readLastToken(lockPath);
+  const current = await readLock(lockPath);
+  return { held: current !== null && staleReason(current, opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) === null, lastToken };
 }
 
 /**
@@ -114,12 +138,13 @@ interface LockFile {
   owner: LockOwner | null;
 }
 
-function heldLock(lockPath: string, owner: LockOwner): HeldLock {
+function heldLock(lockPath: string, owner: LockOwner, previousToken: string | null): HeldLock {
   let released = false;
   const isOurs = (raw: string) => parseOwner(raw)?.token === owner.token;
   return {
     path: lockPath,
     owner,
+    previousToken,
     async release() {
       if (released) return;
       released = true;
@@ -161,6 +186,36 @@ async function createExclusive(lockPath: string, content: string): Promise<boole
     }
   } finally {
     await fsp.rm(tmp, { force: true });
+  }
+}
+
+/**
+ * Just after taking the lock: write our token to `<lock>.last` (atomically: temp file and rename) and return the one
+ * it replaces. Should that fail, the lock is let go and the error thrown: an acquisition that left no trace would let
+ * a walk started before it pass for current (`observeLock`).
+ */
+async function replaceLastToken(lockPath: string, token: string): Promise<string | null> {
+  try {
+    const previous = await readLastToken(lockPath);
+    const tmp = `${lockPath}.last.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+    await fsp.writeFile(tmp, `${token}\n`, { flag: 'wx' });
+    await fsp.rename(tmp, `${lockPath}.last`).catch(async (err: unknown) => {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    });
+    return previous;
+  } catch (err) {
+    await fsp.rm(lockPath, { force: true });
+    throw err;
+  }
+}
+
+async function readLastToken(lockPath: string): Promise<string | null> {
+  try {
+    return (await fsp.readFile(`${lockPath}.last`, 'utf8')).trim() || null;
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return null;
+    throw err;
   }
 }
 

@@ -5,7 +5,7 @@ import { isRemoteTrashKey } from '../core/remote-trash.js';
 import { ContextSelector, settles } from '../core/settle.js';
 import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
-import { walkInKeyOrder, type WalkedFile } from '../local/walk-in-key-order.js';
+import { walkInKeyOrder, type StartedWalk, type WalkedFile } from '../local/walk-in-key-order.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import type { Gathered } from './gather.js';
 
@@ -41,12 +41,15 @@ export async function gatherInKeyOrder(deps: {
   /** `[sync] exclude` globs. */
   exclude: string[];
   caseInsensitive: boolean;
+  /** The walk of `root`, `prefix` and `exclude`, when the caller started it already (`startWalk`). */
+  walk?: StartedWalk;
 }): Promise<GatheredInKeyOrder> {
   const { remote, journal, root, prefix, exclude } = deps;
   const isExcluded = compileExcludes(exclude);
-  const out: GatheredInKeyOrder = { remote: [], local: [], journal: [], skipped: [], settled: 0, remoteCount: 0, journalCount: 0 };
+  const skipped = deps.walk?.skipped ?? [];
+  const out: GatheredInKeyOrder = { remote: [], local: [], journal: [], skipped, settled: 0, remoteCount: 0, journalCount: 0 };
   const rows = journalRows(journal, prefix, isExcluded, () => out.journalCount++);
-  const walk = walkedFiles(walkInKeyOrder(root, prefix, exclude, out.skipped), out.local);
+  const walk = walkedFiles(deps.walk?.batches ?? walkInKeyOrder(root, prefix, exclude, skipped), out.local);
 
   /** One key's objects, rows and files (at most one object and row; two files when both `x` and `x%` exist). */
   const decide = (remote: RemoteObject | null, key: string) => {

@@ -9,6 +9,7 @@ import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
 import { foldsCase } from '../local/folds-case.js';
 import { rootPaths } from '../local/root-paths.js';
+import type { StartedWalk } from '../local/walk-in-key-order.js';
 import { trashStamp } from '../local/trash.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -16,6 +17,7 @@ import { executePlan, type SyncEvent } from './execute-plan.js';
 import { gatherState, hashAmbiguous } from './gather.js';
 import { gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
+import { isCurrent, type Prewalk } from './prewalk.js';
 
 export interface SyncRequest {
   config: Config;
@@ -25,6 +27,8 @@ export interface SyncRequest {
   direction?: Direction;
   onEvent?: (event: SyncEvent) => void;
   now?: Date;
+  /** The local walk, started by the caller before it loaded the SDK (`startPrewalk`); the caller closes it. */
+  prewalk?: Prewalk | null;
 }
 
 export interface SyncOutcome {
@@ -54,7 +58,7 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
   if (req.dryRun) {
     const journal = await openJournal(config.journal.path, { readonly: true });
     try {
-      const { plan } = await buildPlan(req, journal, direction, now);
+      const { plan } = await buildPlan(req, journal, direction, now, req.prewalk);
       return { plan, counts: ZERO, outcome: 'ok', unresolvedConflicts: countReported(plan), dryRun: true };
     } finally {
       await journal.close();
@@ -73,12 +77,18 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
     await lock.release();
     throw err;
   }
+  let walk = req.prewalk ?? null;
+  if (walk && !isCurrent(walk, lock)) {
+    logger.debug('Another run took the lock while the local walk was under way: walking again');
+    await walk.close();
+    walk = null;
+  }
   let counts = ZERO;
   let runId = 0;
   try {
     runId = await journal.startRun({ command: 'sync', direction });
     await journal.pruneUploadSessions(Math.floor(now.getTime() / 1000));
-    const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now);
+    const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, walk);
     const verdict = guardPlan(plan, { journalCount, remoteCount, maxDelete: config.sync.maxDelete });
     if (!verdict.ok) throw new SafetyAbortError(verdict.reason);
 
@@ -122,20 +132,20 @@ export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>
   await req.remote.checkAccess();
   const journal = await openJournal(req.config.journal.path, { readonly: true });
   try {
-    const { plan } = await buildPlan({ ...req, dryRun: true }, journal, req.direction ?? req.config.sync.direction, req.now ?? new Date());
+    const { plan } = await buildPlan({ ...req, dryRun: true }, journal, req.direction ?? req.config.sync.direction, req.now ?? new Date(), req.prewalk);
     return { plan, lastRun: await journal.lastRun() };
   } finally {
     await journal.close();
   }
 }
 
-async function buildPlan(req: SyncRequest, journal: Journal, direction: Direction, now: Date) {
+async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, direction: Direction, now: Date, walk?: StartedWalk | null) {
   const { config, remote, logger } = req;
   const root = config.local.root;
   const prefix = config.bucket.prefix;
   const exclude = config.sync.exclude;
   const caseInsensitive = await foldsCase(root);
-  const gathered = await gatherInKeyOrder({ remote, journal, root, prefix, exclude, caseInsensitive }).catch(async (err: unknown) => {
+  const gathered = await gatherInKeyOrder({ remote, journal, root, prefix, exclude, caseInsensitive, walk: walk ?? undefined }).catch(async (err: unknown) => {
     if (!(err instanceof KeyOrderError)) throw err;
     logger.warn(`${err.message}: gathering everything in memory instead`);
     const all = await gatherState({ remote, journal, root, prefix, exclude });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../src/errors.js';
-import { acquireLock, type HeldLock } from '../../src/journal/lock.js';
+import { acquireLock, observeLock, type HeldLock } from '../../src/journal/lock.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let dir: string;
@@ -44,9 +44,9 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-/** Only the lock itself may remain: no temp files, no `.break`. */
+/** Only the lock itself and the last owner's token may remain: no temp files, no `.break`. */
 async function leftovers(): Promise<string[]> {
-  return (await fsp.readdir(dir)).filter((n) => n !== 'lock');
+  return (await fsp.readdir(dir)).filter((n) => n !== 'lock' && n !== 'lock.last');
 }
 
 describe('acquireLock', () => {
@@ -163,6 +163,32 @@ describe('acquireLock', () => {
  * Across processes. Children can't import .ts, so lock.ts (and errors.ts, its one import) are transpiled once into a
  * temp folder with the same layout: the children run exactly this code.
  */
+describe('observeLock', () => {
+  it('tells whether a run holds the lock, and each acquisition names the one before it', async () => {
+    expect(await observeLock(lockPath)).toEqual({ held: false, lastToken: null });
+    const first = await take();
+    expect(first.previousToken).toBeNull();
+    expect(await observeLock(lockPath)).toEqual({ held: true, lastToken: first.owner.token });
+    await first.release();
+    const between = await observeLock(lockPath);
+    expect(between).toEqual({ held: false, lastToken: first.owner.token });
+
+    const second = await take();
+    expect(second.previousToken).toBe(between.lastToken);
+    await second.release();
+    const third = await take();
+    // A run came and went since `between`: the tokens no longer match.
+    expect(third.previousToken).toBe(second.owner.token);
+    expect(third.previousToken).not.toBe(between.lastToken);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('counts a stale lock as not held (the next run takes it over)', async () => {
+    await writeLock({ pid: await deadPid(), hostname: os.hostname(), startedAt: new Date().toISOString(), token: 'dead' });
+    expect(await observeLock(lockPath)).toEqual({ held: false, lastToken: null });
+  });
+});
+
 describe('acquireLock across processes', () => {
   let build: string;
   let contender: string;
@@ -224,18 +250,18 @@ try {
 
   it('gives exactly one winner among processes racing for a free lock', async () => {
     expect(await race(4)).toEqual(['locked', 'locked', 'locked', 'won']);
-    expect(await fsp.readdir(dir)).toEqual([]);
+    expect(await fsp.readdir(dir)).toEqual(['lock.last']);
   });
 
   it('gives exactly one winner among processes racing to take over a stale lock', async () => {
     await writeLock({ pid: await deadPid(), hostname: os.hostname(), startedAt: new Date().toISOString() });
     expect(await race(4)).toEqual(['locked', 'locked', 'locked', 'won']);
-    expect(await fsp.readdir(dir)).toEqual([]);
+    expect(await fsp.readdir(dir)).toEqual(['lock.last']);
   });
 
   it('releaseLockOnExit removes the lock when the holder is killed by SIGTERM', async () => {
     const r = await runContender([lockPath, '0', '0', 'signal']);
     expect(r).toMatchObject({ out: 'won', signal: 'SIGTERM' });
-    expect(await fsp.readdir(dir)).toEqual([]);
+    expect(await fsp.readdir(dir)).toEqual(['lock.last']);
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
+import { mkdtempSync, promises as fsp, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,23 +76,41 @@ describe('the walk on a worker thread', () => {
     expect(Array.from(stats)).toEqual([ENTRY.folder, expect.any(Number), expect.any(Number), ENTRY.other, expect.any(Number), expect.any(Number), ENTRY.missing, 0, 0, ENTRY.file, st.size, st.mtimeMs]);
   });
 
-  it('lets the process end when a walk is abandoned unfinished (its worker holds nothing open)', async () => {
+  it('lets the process end when a walk is abandoned unfinished, or started and never read (its worker holds nothing open)', async () => {
     const module = JSON.stringify(path.join(DIST, 'src/local/walk-in-key-order.js'));
-    // More files than the worker may run ahead by (4 batches of 1,024): it stays blocked, waiting to be read on.
+    // More files than the worker may run ahead by (32 batches of 1,024): it stays blocked, waiting to be read on.
     const tree = path.join(dir, 'abandoned');
-    await fsp.mkdir(tree, { recursive: true });
-    for (let i = 0; i < 8000; i++) await fsp.writeFile(path.join(tree, `f${i}`), '');
-    const script = path.join(dir, 'abandon.mjs');
-    await fsp.writeFile(
-      script,
-      `const { walkInKeyOrder } = await import(${module});
-      const walk = walkInKeyOrder(${JSON.stringify(tree)}, '', [], []);
-      console.log('took', (await walk.next()).value.length);`,
-    );
-    const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
-    expect(child.stdout).toMatch(/^took \d+/);
-    expect(child.signal).toBeNull();
-    expect(child.status).toBe(0);
+    for (let d = 0; d < 36; d++) {
+      await fsp.mkdir(path.join(tree, `d${d}`), { recursive: true });
+      for (let i = 0; i < 1000; i++) writeFileSync(path.join(tree, `d${d}`, `f${i}`), '');
+    }
+    for (const [name, body] of [
+      ['abandon.mjs', `const walk = walkInKeyOrder(${JSON.stringify(tree)}, '', [], []); console.log('took', (await walk.next()).value.length);`],
+      ['unread.mjs', `startWalk(${JSON.stringify(tree)}, '', []); console.log('took', 0);`],
+    ]) {
+      const script = path.join(dir, name);
+      await fsp.writeFile(script, `const { walkInKeyOrder, startWalk } = await import(${module});\n${body}`);
+      const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+      expect(child.stdout).toMatch(/^took \d+/);
+      expect(child.signal).toBeNull();
+      expect(child.status).toBe(0);
+    }
+  });
+
+  it('walks the same when started ahead of the first read (startWalk), and closes either way', async () => {
+    const tree = path.join(dir, 'tree');
+    const started = builtWalk.startWalk(tree, '', ['*.tmp']);
+    await new Promise((r) => setTimeout(r, 50));
+    const skipped: string[] = [];
+    expect(await collect(started.batches)).toEqual(await collect(builtWalk.walkInKeyOrder(tree, '', ['*.tmp'], skipped)));
+    expect(started.skipped).toEqual(skipped);
+    await started.close();
+    const unread = builtWalk.startWalk(tree, '', []);
+    await unread.close();
+    await fsp.writeFile(path.join(dir, 'plain-file'), 'x');
+    const failing = builtWalk.startWalk(path.join(dir, 'plain-file'), '', []);
+    await expect(collect(failing.batches)).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await failing.close();
   });
 
   it("rethrows the worker's error with its code, and stops the worker when the caller stops early", async () => {

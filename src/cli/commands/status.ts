@@ -1,12 +1,23 @@
+import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
 import { computeStatus } from '../../sync/run-sync.js';
-import { openContext } from '../context.js';
+import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { planToJson, renderPlan } from '../render-plan.js';
 
 export async function statusCommand(flags: { config?: string; json?: boolean }): Promise<ExitCode> {
-  const ctx = await openContext({ config: flags.config, json: flags.json });
+  const loaded = await loadCommandConfig(flags.config);
+  const prewalk = await startPrewalk(loaded.config);
   try {
-    const { plan, lastRun } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger });
+    return await statusWith(flags, loaded, prewalk);
+  } finally {
+    await prewalk?.close();
+  }
+}
+
+async function statusWith(flags: { json?: boolean }, loaded: LoadedConfig, prewalk: Prewalk | null): Promise<ExitCode> {
+  const ctx = await openContext({ loaded, json: flags.json });
+  try {
+    const { plan, lastRun } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger, prewalk });
     if (flags.json) {
       process.stdout.write(
         `${JSON.stringify({ bucket: ctx.config.bucket.name, root: ctx.config.local.root, lastRun, ...planToJson(plan, ctx.config) })}\n`,

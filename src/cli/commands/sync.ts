@@ -1,7 +1,8 @@
 import type { Direction } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
+import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
 import { runSync } from '../../sync/run-sync.js';
-import { openContext } from '../context.js';
+import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { createProgress } from '../progress.js';
 import { renderPlan, planToJson } from '../render-plan.js';
@@ -15,8 +16,18 @@ export interface SyncFlags {
 
 export async function syncCommand(flags: SyncFlags): Promise<ExitCode> {
   const direction = parseDirection(flags.direction);
+  const loaded = await loadCommandConfig(flags.config);
+  const prewalk = await startPrewalk(loaded.config);
+  try {
+    return await syncWith(flags, direction, loaded, prewalk);
+  } finally {
+    await prewalk?.close();
+  }
+}
+
+async function syncWith(flags: SyncFlags, direction: Direction | undefined, loaded: LoadedConfig, prewalk: Prewalk | null): Promise<ExitCode> {
   const progress = flags.dryRun || flags.json ? null : createProgress(process.stderr);
-  const ctx = await openContext({ config: flags.config, json: flags.json, console: progress?.console });
+  const ctx = await openContext({ loaded, json: flags.json, console: progress?.console });
   try {
     const outcome = await runSync({
       config: ctx.config,
@@ -25,6 +36,7 @@ export async function syncCommand(flags: SyncFlags): Promise<ExitCode> {
       dryRun: Boolean(flags.dryRun),
       direction,
       onEvent: progress?.onEvent,
+      prewalk,
     }).finally(() => progress?.stop());
     if (flags.json) {
       process.stdout.write(

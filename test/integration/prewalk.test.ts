@@ -1,0 +1,88 @@
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { acquireLock } from '../../src/journal/lock.js';
+import { rootPaths } from '../../src/local/root-paths.js';
+import type { Logger } from '../../src/log/logger.js';
+import type { QiniuStore } from '../../src/remote/qiniu-store.js';
+import { startPrewalk } from '../../src/sync/prewalk.js';
+import { runSync } from '../../src/sync/run-sync.js';
+import { storeFor } from '../helpers/store.js';
+import { makeWorkspace } from '../helpers/workspace.js';
+
+// A sync's walk starts before its lock is taken (src/sync/prewalk.ts). It must be used only when no other run held
+// the lock in between: such a run may have changed the very files the walk saw.
+
+let emu: Emulator;
+let store: QiniuStore;
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+  store = storeFor(emu);
+});
+afterAll(async () => {
+  store?.close();
+  await emu?.close();
+});
+
+function recordingLogger(lines: string[]): Logger {
+  const log = (m: string) => void lines.push(m);
+  return { debug: log, info: log, warn: log, error: log, close: async () => {} };
+}
+
+async function backedUp() {
+  emu.reset();
+  emu.seed({ 'a/1': 'one', 'a/2': 'two' });
+  const ws = await makeWorkspace(emu);
+  const { config } = await loadConfig(ws.configPath, ws.env);
+  expect((await runSync({ config, remote: store, logger: recordingLogger([]), dryRun: false })).counts.downloaded).toBe(2);
+  return config;
+}
+
+describe('a walk started before the lock', () => {
+  it('is walked again when another run took the lock meanwhile (that run changed a file the walk saw)', async () => {
+    const config = await backedUp();
+    const prewalk = await startPrewalk(config);
+    expect(prewalk).not.toBeNull();
+    // Another run: takes the lock, loses a file, lets go.
+    const other = await acquireLock(rootPaths(config.local.root).lockFile);
+    await fsp.rm(path.join(config.local.root, 'a/1'));
+    await other.release();
+
+    const lines: string[] = [];
+    const run = await runSync({ config, remote: store, logger: recordingLogger(lines), dryRun: false, prewalk });
+    await prewalk!.close();
+    expect(lines).toContain('Another run took the lock while the local walk was under way: walking again');
+    expect(run.counts.downloaded).toBe(1);
+    expect(await fsp.readFile(path.join(config.local.root, 'a/1'), 'utf8')).toBe('one');
+  });
+
+  it('is what the run uses when no run took the lock: it saw the folder as of its start', async () => {
+    const config = await backedUp();
+    const prewalk = await startPrewalk(config);
+    // Not a run (no lock): like any change during a walk, the walk may miss it, and the next sync catches it.
+    await fsp.rm(path.join(config.local.root, 'a/1'));
+    const lines: string[] = [];
+    const run = await runSync({ config, remote: store, logger: recordingLogger(lines), dryRun: false, prewalk });
+    await prewalk!.close();
+    expect(lines.filter((l) => l.includes('walking again'))).toEqual([]);
+    expect(run.counts.downloaded).toBe(0);
+    const next = await runSync({ config, remote: store, logger: recordingLogger([]), dryRun: false });
+    expect(next.counts.downloaded).toBe(1);
+    expect(existsSync(path.join(config.local.root, 'a/1'))).toBe(true);
+  });
+
+  it('is not started while a run holds the lock', async () => {
+    const config = await backedUp();
+    const holder = await acquireLock(rootPaths(config.local.root).lockFile);
+    try {
+      expect(await startPrewalk(config)).toBeNull();
+    } finally {
+      await holder.release();
+    }
+    const prewalk = await startPrewalk(config);
+    expect(prewalk).not.toBeNull();
+    await prewalk!.close();
+  });
+});
