@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { LogLevel } from '../config/config.js';
 import type { JournalEntry } from '../core/types.js';
-import { compiledWorker, streamFromWorker } from '../threads/worker-stream.js';
+import { compiledWorker, streamFromWorker, type StreamWindow } from '../threads/worker-stream.js';
 import { readonlyError } from './empty-journal.js';
 import type {
   EventRecord,
@@ -21,7 +21,7 @@ import { kyselyOver } from './kysely-over.js';
 import type { Database as Schema, FilesTable, RunsTable } from './schema.js';
 
 /** Pages the worker may read ahead of the caller. */
-const ENTRY_PAGES_WINDOW = 4;
+const ENTRY_PAGES_WINDOW: StreamWindow = { first: 4, steady: 4 };
 const ENTRY_PAGES_WORKER = compiledWorker(import.meta.url, './entry-pages-worker.js');
 /** Whether `entryPages` reads the table on a worker thread here (false when running from the TypeScript source). */
 export const readsPagesOnWorkerThread = ENTRY_PAGES_WORKER !== null;

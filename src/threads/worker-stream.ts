@@ -11,7 +11,13 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 interface StreamControl {
   /** Int32Array[1] over this buffer: batches the reader has taken so far. */
   taken: SharedArrayBuffer;
-  window: number;
+  window: StreamWindow;
+}
+
+/** Batches the worker may post ahead of the reader: `first` until the reader has taken one, then `steady`. */
+export interface StreamWindow {
+  first: number;
+  steady: number;
 }
 
 type StreamMessage<B> = { batch: B } | { end: true } | { error: { message: string; code?: string; syscall?: string; path?: string } };
@@ -26,7 +32,7 @@ export function compiledWorker(moduleUrl: string, fileName: string): string | nu
 }
 
 /** Main side: start `file` with `input` (plus the stream's control) and yield what it streams, in order. */
-export async function* streamFromWorker<B>(file: string, input: Record<string, unknown>, window: number): AsyncGenerator<B> {
+export async function* streamFromWorker<B>(file: string, input: Record<string, unknown>, window: StreamWindow): AsyncGenerator<B> {
   const control: StreamControl = { taken: new SharedArrayBuffer(4), window };
   const worker = new Worker(file, { workerData: { ...input, ...control } });
   const inbox: (StreamMessage<B> | Error)[] = [];
@@ -83,7 +89,7 @@ export function streamToMain<B>(batches: () => Iterable<B>, transfer?: (batch: B
     for (const batch of batches()) {
       for (;;) {
         const seen = Atomics.load(taken, 0);
-        if (posted - seen < window) break;
+        if (posted - seen < (seen === 0 ? window.first : window.steady)) break;
         Atomics.wait(taken, 0, seen);
       }
       parentPort.postMessage({ batch } satisfies StreamMessage<B>, transfer?.(batch));
