@@ -43,6 +43,8 @@ export async function gatherInKeyOrder(deps: {
   caseInsensitive: boolean;
   /** The walk of `root`, `prefix` and `exclude`, when the caller started it already (`startWalk`). */
   walk?: StartedWalk;
+  /** The listing of `prefix`, when the caller started it already (`startPrelist`). */
+  pages?: AsyncIterable<RemoteObject[]>;
 }): Promise<GatheredInKeyOrder> {
   const { remote, journal, root, prefix, exclude } = deps;
   const isExcluded = compileExcludes(exclude);
@@ -77,7 +79,7 @@ export async function gatherInKeyOrder(deps: {
 
   try {
     let previous: string | null = null;
-    for await (const page of remote.listPages(prefix)) {
+    for await (const page of deps.pages ?? remote.listPages(prefix)) {
       const objects = page.filter((o) => !isRemoteTrashKey(o.key) && !isExcluded(o.key.slice(prefix.length)));
       if (objects.length === 0) continue;
       const last = objects[objects.length - 1].key;

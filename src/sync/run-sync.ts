@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
-import { inSyncCount, type Direction, type LocalFile, type Plan } from '../core/types.js';
+import { inSyncCount, type Direction, type LocalFile, type Plan, type RemoteObject } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord } from '../journal/journal.js';
 import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
@@ -17,6 +17,7 @@ import { executePlan, type SyncEvent } from './execute-plan.js';
 import { gatherState, hashAmbiguous } from './gather.js';
 import { gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
+import { startPrelist, type Prelist } from './prelist.js';
 import { isCurrent, type Prewalk } from './prewalk.js';
 
 export interface SyncRequest {
@@ -27,7 +28,10 @@ export interface SyncRequest {
   direction?: Direction;
   onEvent?: (event: SyncEvent) => void;
   now?: Date;
-  /** The local walk, started by the caller before it loaded the SDK (`startPrewalk`); the caller closes it. */
+  /**
+   * The local walk, started by the caller before it loaded the SDK (`startPrewalk`); the caller closes it. With it,
+   * the listing starts before the lock too (`startPrelist`).
+   */
   prewalk?: Prewalk | null;
 }
 
@@ -48,17 +52,23 @@ const ZERO: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conf
  * A dry run stops after the plan and writes nothing at all (no lock, no journal row, no folder).
  */
 export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
+  const prelist = await checkAccess(req);
+  try {
+    return await syncWithAccess(req, prelist);
+  } finally {
+    await prelist?.close();
+  }
+}
+
+async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promise<SyncOutcome> {
   const { config, remote, logger } = req;
   const now = req.now ?? new Date();
   const direction = req.direction ?? config.sync.direction;
-  // Wrong keys or an unreachable server fail here, before anything on disk is touched (exit 4).
-  await remote.checkAccess();
-
   const paths = rootPaths(config.local.root);
   if (req.dryRun) {
     const journal = await openJournal(config.journal.path, { readonly: true });
     try {
-      const { plan } = await buildPlan(req, journal, direction, now, req.prewalk);
+      const { plan } = await buildPlan(req, journal, direction, now, { walk: req.prewalk, pages: prelist?.pages });
       return { plan, counts: ZERO, outcome: 'ok', unresolvedConflicts: countReported(plan), dryRun: true };
     } finally {
       await journal.close();
@@ -77,18 +87,20 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
     await lock.release();
     throw err;
   }
-  let walk = req.prewalk ?? null;
-  if (walk && !isCurrent(walk, lock)) {
-    logger.debug('Another run took the lock while the local walk was under way: walking again');
-    await walk.close();
-    walk = null;
+  // Walk and listing began before the lock: they stand only if no run held it since (prewalk.ts).
+  let early: EarlySides = {};
+  if (req.prewalk && isCurrent(req.prewalk, lock)) early = { walk: req.prewalk, pages: prelist?.pages };
+  else if (req.prewalk) {
+    logger.debug('Another run took the lock while the local walk and the listing were under way: walking and listing again');
+    await req.prewalk.close();
+    await prelist?.close();
   }
   let counts = ZERO;
   let runId = 0;
   try {
     runId = await journal.startRun({ command: 'sync', direction });
     await journal.pruneUploadSessions(Math.floor(now.getTime() / 1000));
-    const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, walk);
+    const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, early);
     const verdict = guardPlan(plan, { journalCount, remoteCount, maxDelete: config.sync.maxDelete });
     if (!verdict.ok) throw new SafetyAbortError(verdict.reason);
 
@@ -129,23 +141,44 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
 
 /** `qjournal status`: the plan a sync would run, computed read-only. */
 export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>): Promise<{ plan: Plan; lastRun: RunRecord | null }> {
-  await req.remote.checkAccess();
-  const journal = await openJournal(req.config.journal.path, { readonly: true });
+  const prelist = await checkAccess(req);
   try {
-    const { plan } = await buildPlan({ ...req, dryRun: true }, journal, req.direction ?? req.config.sync.direction, req.now ?? new Date(), req.prewalk);
-    return { plan, lastRun: await journal.lastRun() };
+    const journal = await openJournal(req.config.journal.path, { readonly: true });
+    try {
+      const early = { walk: req.prewalk, pages: prelist?.pages };
+      const { plan } = await buildPlan({ ...req, dryRun: true }, journal, req.direction ?? req.config.sync.direction, req.now ?? new Date(), early);
+      return { plan, lastRun: await journal.lastRun() };
+    } finally {
+      await journal.close();
+    }
   } finally {
-    await journal.close();
+    await prelist?.close();
   }
 }
 
-async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, direction: Direction, now: Date, walk?: StartedWalk | null) {
+/**
+ * Wrong keys or an unreachable server fail here, before anything on disk is touched (exit 4). When the walk began
+ * early, so does the listing, and its first page is the check (prelist.ts); else the check is a request of its own.
+ */
+async function checkAccess(req: Pick<SyncRequest, 'remote' | 'config' | 'prewalk'>): Promise<Prelist | null> {
+  if (req.prewalk) return startPrelist(req.remote, req.config.bucket.prefix);
+  await req.remote.checkAccess();
+  return null;
+}
+
+/** The walk and the listing, when they began before the run (and still stand). */
+interface EarlySides {
+  walk?: StartedWalk | null;
+  pages?: AsyncGenerator<RemoteObject[]>;
+}
+
+async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, direction: Direction, now: Date, early: EarlySides) {
   const { config, remote, logger } = req;
   const root = config.local.root;
   const prefix = config.bucket.prefix;
   const exclude = config.sync.exclude;
   const caseInsensitive = await foldsCase(root);
-  const gathered = await gatherInKeyOrder({ remote, journal, root, prefix, exclude, caseInsensitive, walk: walk ?? undefined }).catch(async (err: unknown) => {
+  const gathered = await gatherInKeyOrder({ remote, journal, root, prefix, exclude, caseInsensitive, walk: early.walk ?? undefined, pages: early.pages }).catch(async (err: unknown) => {
     if (!(err instanceof KeyOrderError)) throw err;
     logger.warn(`${err.message}: gathering everything in memory instead`);
     const all = await gatherState({ remote, journal, root, prefix, exclude });

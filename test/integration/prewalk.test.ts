@@ -10,7 +10,7 @@ import type { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { startPrewalk } from '../../src/sync/prewalk.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import { storeFor } from '../helpers/store.js';
-import { makeWorkspace } from '../helpers/workspace.js';
+import { makeWorkspace, requestsOf } from '../helpers/workspace.js';
 
 // A sync's walk starts before its lock is taken (src/sync/prewalk.ts). It must be used only when no other run held
 // the lock in between: such a run may have changed the very files the walk saw.
@@ -53,7 +53,7 @@ describe('a walk started before the lock', () => {
     const lines: string[] = [];
     const run = await runSync({ config, remote: store, logger: recordingLogger(lines), dryRun: false, prewalk });
     await prewalk!.close();
-    expect(lines).toContain('Another run took the lock while the local walk was under way: walking again');
+    expect(lines).toContain('Another run took the lock while the local walk and the listing were under way: walking and listing again');
     expect(run.counts.downloaded).toBe(1);
     expect(await fsp.readFile(path.join(config.local.root, 'a/1'), 'utf8')).toBe('one');
   });
@@ -71,6 +71,19 @@ describe('a walk started before the lock', () => {
     const next = await runSync({ config, remote: store, logger: recordingLogger([]), dryRun: false });
     expect(next.counts.downloaded).toBe(1);
     expect(existsSync(path.join(config.local.root, 'a/1'))).toBe(true);
+  });
+
+  it('comes with a listing whose first page is the access check', async () => {
+    const config = await backedUp();
+    const listRequests = async (prewalk: Awaited<ReturnType<typeof startPrewalk>> | undefined) => {
+      const before = requestsOf(emu, 'list');
+      const run = await runSync({ config, remote: store, logger: recordingLogger([]), dryRun: false, prewalk });
+      await prewalk?.close();
+      expect(run.counts.downloaded).toBe(0);
+      return requestsOf(emu, 'list') - before;
+    };
+    expect(await listRequests(undefined)).toBe(2);
+    expect(await listRequests(await startPrewalk(config))).toBe(1);
   });
 
   it('is not started while a run holds the lock', async () => {
