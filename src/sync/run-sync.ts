@@ -146,7 +146,8 @@ export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>
     const journal = await openJournal(req.config.journal.path, { readonly: true });
     try {
       const early = { walk: req.prewalk, pages: prelist?.pages };
-      const { plan } = await buildPlan({ ...req, dryRun: true }, journal, req.direction ?? req.config.sync.direction, req.now ?? new Date(), early);
+      const direction = req.direction ?? req.config.sync.direction;
+      const { plan } = await buildPlan({ ...req, dryRun: true }, journal, direction, req.now ?? new Date(), early);
       return { plan, lastRun: await journal.lastRun() };
     } finally {
       await journal.close();
@@ -178,7 +179,8 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
   const prefix = config.bucket.prefix;
   const exclude = config.sync.exclude;
   const caseInsensitive = await foldsCase(root);
-  const gathered = await gatherInKeyOrder({ remote, journal, root, prefix, exclude, caseInsensitive, walk: early.walk ?? undefined, pages: early.pages }).catch(async (err: unknown) => {
+  const streamed = { remote, journal, root, prefix, exclude, caseInsensitive, walk: early.walk ?? undefined, pages: early.pages };
+  const gathered = await gatherInKeyOrder(streamed).catch(async (err: unknown) => {
     if (!(err instanceof KeyOrderError)) throw err;
     logger.warn(`${err.message}: gathering everything in memory instead`);
     const all = await gatherState({ remote, journal, root, prefix, exclude });
