@@ -40,7 +40,7 @@ export interface EventRecord {
 export interface Journal {
   readonly path: string;
   loadEntries(): Promise<JournalEntry[]>;
-  /** Every row in UTF-8 byte order of the key, a page at a time, read ahead of the caller by a few pages. */
+  /** Every row in UTF-8 byte order of the key, a page at a time. */
   entryPages(): AsyncIterable<JournalEntry[]>;
   /** Bring the read copy entryPages prefers up to date after rows were written (a no-op when none were). */
   refreshSnapshot(): Promise<void>;

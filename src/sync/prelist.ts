@@ -24,14 +24,9 @@ export async function startPrelist(remote: RemoteStore, prefix: string): Promise
   const fetched: IteratorResult<RemoteObject[]>[] = [];
   let failure: { error: unknown } | null = null;
   let stopped = false;
-  let wakeReader: (() => void) | null = null;
-  let wakeFetcher: (() => void) | null = null;
-  const wake = (which: 'reader' | 'fetcher') => {
-    const resolve = which === 'reader' ? wakeReader : wakeFetcher;
-    if (which === 'reader') wakeReader = null;
-    else wakeFetcher = null;
-    resolve?.();
-  };
+  // Each side waits on a promise and leaves its resolve here; resolving one already resolved does nothing.
+  let wakeReader = () => {};
+  let wakeFetcher = () => {};
 
   const fetching = (async () => {
     try {
@@ -40,18 +35,18 @@ export async function startPrelist(remote: RemoteStore, prefix: string): Promise
         if (stopped) return;
         const step = await source.next();
         fetched.push(step);
-        wake('reader');
+        wakeReader();
         if (step.done) return;
       }
     } catch (error) {
       failure = { error };
-      wake('reader');
+      wakeReader();
     }
   })();
 
   const close = async () => {
     stopped = true;
-    wake('fetcher');
+    wakeFetcher();
     await fetching;
     await source.return?.();
   };
@@ -71,7 +66,7 @@ export async function startPrelist(remote: RemoteStore, prefix: string): Promise
         await waitForPage();
         if (fetched.length === 0) throw failure!.error;
         const step = fetched.shift()!;
-        wake('fetcher');
+        wakeFetcher();
         if (step.done) return;
         yield step.value;
       }
