@@ -4,7 +4,7 @@
 // better-sqlite3 stays external: it loads a native addon.
 import { defineConfig } from 'rolldown';
 
-export default defineConfig({
+export default defineConfig([{
   input: {
     qjournal: 'dist/src/bin.js',
     'walk-worker': 'dist/src/local/walk-worker.js',
@@ -13,4 +13,11 @@ export default defineConfig({
   platform: 'node',
   external: ['better-sqlite3'],
   output: { dir: 'dist/cli', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunk-[hash].js', sourcemap: true },
-});
+},
+// The dashboard's page (src/ui/web, type-checked by tsconfig.web.json): one browser module with preact, served from
+// dist/ui/ by `qjournal ui`; nothing is fetched from the internet at run time.
+{
+  input: { app: 'src/ui/web/app.ts' },
+  platform: 'browser',
+  output: { dir: 'dist/ui', format: 'esm', entryFileNames: '[name].js', minify: true },
+}]);

@@ -86,6 +86,14 @@ export function buildProgram(): Command {
     .option('--install', 'install it (crontab, or ~/.config/systemd/user + systemctl --user enable)')
     .action((flags) => runCommand(async () => (await import('./commands/schedule.js')).scheduleCommand(flags)));
 
+  program
+    .command('ui')
+    .description('open the dashboard: a web page on this computer to see, run and restore backups')
+    .option('-c, --config <file...>', 'config file(s), side by side (default: $QJOURNAL_CONFIG, else ./config.ini)')
+    .option('--port <port>', 'port on 127.0.0.1 (0 = any free port)', '0')
+    .option('--no-open', "print the link but don't open a browser")
+    .action((flags) => runCommand(async () => (await import('./commands/ui.js')).uiCommand(flags)));
+
   return program;
 }
 

@@ -3,8 +3,9 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
-import { crontabLine, mergeCrontab, parseWeeklyTime, systemdUnits, type ScheduleTarget } from '../../core/schedule.js';
+import { crontabLine, parseWeeklyTime, systemdUnits, type ScheduleTarget } from '../../core/schedule.js';
 import { UsageError } from '../../errors.js';
+import { installWeeklySync, weeklySyncTarget } from '../../sync/crontab.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
 /**
@@ -16,15 +17,7 @@ export async function scheduleCommand(flags: { config?: string; when: string; sy
   if (!when) throw new UsageError(`--when must look like "Sun 03:00" (got ${JSON.stringify(flags.when)})`);
   const configPath = resolveConfigPath(flags.config, process.env);
   await loadConfig(configPath);
-  const workDir = path.dirname(configPath);
-  const target: ScheduleTarget = {
-    node: process.execPath,
-    // The entry point this run was started with (the bundled CLI, or dist/src/bin.js): the job runs the same one.
-    bin: path.resolve(process.argv[1]),
-    config: configPath,
-    workDir,
-    logFile: path.join(workDir, 'qjournal-cron.log'),
-  };
+  const target: ScheduleTarget = weeklySyncTarget(configPath);
   const env = process.env;
   const credentialsNote =
     '# The scheduled run needs credentials without a terminal: QINIU_ACCESS_KEY/QINIU_SECRET_KEY, or the encrypted\n' +
@@ -57,17 +50,7 @@ export async function scheduleCommand(flags: { config?: string; when: string; sy
     process.stdout.write(`${credentialsNote}${line}\n`);
     return EXIT.ok;
   }
-  let existing = '';
-  try {
-    existing = execFileSync('crontab', ['-l'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    // no crontab yet
-  }
-  try {
-    execFileSync('crontab', ['-'], { input: mergeCrontab(existing, line, configPath) });
-  } catch (err) {
-    throw new UsageError(`could not install the crontab line (${(err as Error).message}); add it by hand:\n${line}`);
-  }
+  installWeeklySync(target, when);
   process.stdout.write(`Installed in your crontab:\n${line}\n`);
   return EXIT.ok;
 }
