@@ -71,7 +71,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return slot;
     },
   };
-  const router = FindMyWay({ ignoreTrailingSlash: true });
+  const router = FindMyWay({ ignoreTrailingSlash: true, defaultRoute: (_req, res) => sendJson(res, 404, { error: 'No such API route' }) });
   for (const route of apiRoutes(ctx)) {
     router.on(route.method, route.path, async (req, res, params, _store, query) => {
       const body = route.method === 'POST' ? await readJson(req) : undefined;
@@ -124,7 +124,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       channel.register(sse);
       return;
     }
-    router.lookup(req, res);
+    await router.lookup(req, res);
   }
 
   async function serveStatic(res: ServerResponse, method: string, pathname: string): Promise<void> {
