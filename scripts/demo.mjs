@@ -1,5 +1,5 @@
 // `npm run demo`: start the Kodo emulator with a sample bucket, back it up with the real CLI, then show `status`.
-// Everything lives under ./demo (safe to delete). No Qiniu account needed.
+// Everything lives under ./demo (safe to delete). No Qiniu account needed. With --ui, it then serves the dashboard on it.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../dist/src/emulator/index.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const demo = path.join(repo, 'demo');
+const demo = path.join(repo, process.env.QJOURNAL_DEMO_DIR || 'demo');
 rmSync(demo, { recursive: true, force: true });
 mkdirSync(demo, { recursive: true });
 
@@ -43,5 +43,10 @@ failed += (await cli('status')) === 0 ? 0 : 1;
 failed += (await cli('sync')) === 0 ? 0 : 1;
 failed += (await cli('log')) === 0 ? 0 : 1;
 console.log(`\nThe backup is in ${path.join(demo, 'backup')}; the journal in ${path.join(demo, 'backup/.qjournal/journal.db')}.`);
+if (process.argv.includes('--ui')) {
+  // `npm run demo -- --ui`: then the dashboard on the same bucket, until Ctrl+C (the emulator lives in this process).
+  process.on('SIGINT', () => {});
+  failed += (await cli('ui', ...process.argv.slice(2).filter((a) => a !== '--ui'))) === 0 ? 0 : 1;
+}
 await emu.close();
 process.exit(failed ? 1 : 0);
