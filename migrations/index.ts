@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-upload-sessions.js';
 import * as m003 from './003-files-snapshot.js';
+import * as m005 from './005-versions.js';
 
 /**
  * Every journal migration, registered statically (no folder scanning) so a bundled or relocated build still finds
@@ -11,6 +12,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '001-initial': m001,
   '002-upload-sessions': m002,
   '003-files-snapshot': m003,
+  '005-versions': m005,
 });
 
 /** Hands kysely's `Migrator` a fixed set of migrations. */

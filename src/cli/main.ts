@@ -22,6 +22,8 @@ export function buildProgram(): Command {
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--direction <dir>', 'down | up | both (overrides [sync] direction)')
     .option('--json', 'print the result as JSON on stdout')
+    .option('--max-change <share>', 'this run only: the share of backed-up files it may overwrite or delete (e.g. 100%)')
+    .option('--max-delete <share>', 'this run only: the share of backed-up files it may delete (e.g. 100%)')
     .action((flags) => runCommand(async () => (await import('./commands/sync.js')).syncCommand(flags)));
 
   program
@@ -32,11 +34,29 @@ export function buildProgram(): Command {
     .action((flags) => runCommand(async () => (await import('./commands/status.js')).statusCommand(flags)));
 
   program
-    .command('restore <key>')
-    .description('put a file back where it is missing (download if missing locally, upload if missing remotely)')
+    .command('restore [key]')
+    .description('put a file back where it is missing; or a version of it (--at, --version); or the whole tree as it was (--at T --to DIR)')
     .option('-c, --config <file>', CONFIG_HELP)
-    .option('--to <path>', 'write the object to this path instead')
+    .option('--to <path>', 'write the object (or, without a key, the tree) to this path instead')
+    .option('--at <time>', 'the version current at this time: 2026-03-01, 2026-03-01T12:00, #12 (a run), 3d, 2w')
+    .option('--version <hash>', 'the version with this hash (see `qjournal versions <key>`)')
+    .option('--prefix <prefix>', 'with --at and no key: only keys under this prefix')
     .action((key, flags) => runCommand(async () => (await import('./commands/restore.js')).restoreCommand(key, flags)));
+
+  program
+    .command('versions <key>')
+    .description('every known version of a key, newest first: time range, size, hash, origin, where its bytes are')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--json', 'machine-readable output')
+    .action((key, flags) => runCommand(async () => (await import('./commands/versions.js')).versionsCommand(key, flags)));
+
+  program
+    .command('prune')
+    .description('apply the [versions] retention policy to the local version store and the bucket\'s trash')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-n, --dry-run', 'say what would be freed, change nothing')
+    .option('--json', 'machine-readable output')
+    .action((flags) => runCommand(async () => (await import('./commands/prune.js')).pruneCommand(flags)));
 
   program
     .command('emulator')

@@ -29,8 +29,15 @@ export interface Config {
     exclude: string[];
     /** Fraction of journal rows a single run may delete (0..1), default 0.5. */
     maxDelete: number;
+    /** Fraction of journal rows a single run may overwrite or delete (0..1), default 0.5 (core/guard.ts). */
+    maxChange: number;
     /** Bytes per second, up and down; 0 = unlimited. */
     bwlimit: number;
+  };
+  /** `[versions]`: how long old versions keep their bytes (ms; null = forever). See core/retention.ts. */
+  versions: {
+    keepReplacedMs: number | null;
+    keepDeletedMs: number | null;
   };
   log: {
     level: LogLevel;

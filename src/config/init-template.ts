@@ -65,11 +65,12 @@ root =${value(opts.root ?? './backup')}
 direction = both
 ; keep (default): nothing is ever deleted on either side. A file deleted locally is downloaded again; a file deleted
 ;   from the bucket stays local, is reported, and "qjournal restore <key>" uploads it back.
-; mirror: deletions are propagated; deleted local files go to <root>/.qjournal/trash/.
+; mirror: deletions are propagated; a deleted local file is kept as a version in <root>/.qjournal/versions/, a
+;   deleted object in the bucket's .qjournal-trash/ (see [versions]).
 deletes = keep
 ; When a file changed on both sides:
 ;   keep-both (default): nothing is lost, the local version is kept beside the remote one under a new name;
-;   remote: the bucket's version wins (the local one goes to the trash); local: the folder's version wins;
+;   remote: the bucket's version wins (the local one is kept as a version); local: the folder's version wins;
 ;   report: change neither side, list the conflict (exit code 7).
 conflict = keep-both
 ; How many transfers run in parallel, 1..64. Default 4.
@@ -79,9 +80,25 @@ exclude =
 ; Safety limit: refuse the whole run (nothing applied, exit code 6) when it would delete more than this share of the
 ; files recorded in the journal. A percentage (50%) or a fraction (0.5). Default 50%.
 max_delete = 50%
+; Safety limit: refuse the whole run (nothing applied, exit code 6) when it would overwrite or delete more than this
+; share of the files recorded in the journal (ransomware, a buggy script). Runs changing fewer than 10 files and the
+; first run are never refused; renames never count. Old versions are kept either way. Default 50%.
+; For one run: qjournal sync --max-change 100% (or --max-delete 100%).
+max_change = 50%
 ; Bandwidth limit in bytes per second, for downloads and uploads each: a whole number, or with a k/M/G suffix
 ; (x1024), e.g. 512k or 10M. 0 = unlimited (default).
 bwlimit = 0
+
+[versions]
+; Before a sync replaces or removes a file, its old bytes are kept as a version (locally in <root>/.qjournal/versions/,
+; or in the bucket's .qjournal-trash/ for an object an upload replaces); "qjournal restore --at <time>" brings them
+; back. How long a version's bytes are kept after it stopped being current: an age (48h, 90d, 12w, 1y), 0 (not at
+; all) or forever. Applied at the end of every successful sync and by "qjournal prune". The version a file had before a
+; run the mass-change guard flagged is never pruned.
+; Versions replaced by a newer one (overwritten in the bucket, edited locally, the losing side of a conflict). Default 90d.
+keep_replaced = 90d
+; Versions of files that were deleted (on either side). Default 1y.
+keep_deleted = 1y
 
 [log]
 ; debug | info | warn | error. Default info.

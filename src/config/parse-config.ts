@@ -3,6 +3,7 @@ import ini from 'ini';
 import type { ConflictPolicy, DeletePolicy, Direction } from '../core/types.js';
 import type { ConfigProblem } from '../errors.js';
 import { closestName } from './closest-name.js';
+import { DEFAULT_RETENTION, parseRetention } from '../core/retention.js';
 import type { Config, LogLevel } from './config.js';
 
 /** Every section and key config.ini understands (shared/contract.md plus `region`, `max_delete`, `bwlimit`, `[journal]`). */
@@ -10,7 +11,8 @@ export const CONFIG_KEYS = {
   bucket: ['name', 'domain', 'private', 'prefix', 'region'],
   local: ['root'],
   journal: ['path'],
-  sync: ['direction', 'deletes', 'conflict', 'concurrency', 'exclude', 'max_delete', 'bwlimit'],
+  sync: ['direction', 'deletes', 'conflict', 'concurrency', 'exclude', 'max_delete', 'max_change', 'bwlimit'],
+  versions: ['keep_replaced', 'keep_deleted'],
   log: ['level', 'file'],
   endpoints: ['rs', 'rsf', 'up', 'api', 'uc'],
 } as const satisfies Record<string, readonly string[]>;
@@ -34,6 +36,7 @@ export const CONFIG_DEFAULTS = {
   concurrency: 4,
   maxConcurrency: 64,
   maxDelete: 0.5,
+  maxChange: 0.5,
   bwlimit: 0,
   level: 'info' as LogLevel,
 };
@@ -180,6 +183,13 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
     if (typeof parsed === 'number') maxDelete = parsed;
     else problem('sync', 'max_delete', `${parsed.error} (got "${maxDeleteRaw}")`);
   }
+  const maxChangeRaw = get('sync', 'max_change');
+  let maxChange = CONFIG_DEFAULTS.maxChange;
+  if (maxChangeRaw !== undefined) {
+    const parsed = parseFraction(maxChangeRaw);
+    if (typeof parsed === 'number') maxChange = parsed;
+    else problem('sync', 'max_change', `${parsed.error} (got "${maxChangeRaw}")`);
+  }
   const bwlimitRaw = get('sync', 'bwlimit');
   let bwlimit = CONFIG_DEFAULTS.bwlimit;
   if (bwlimitRaw !== undefined) {
@@ -188,6 +198,20 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
       problem('sync', 'bwlimit', `must be bytes per second: a whole number or one with a k/M/G suffix such as 512k or 10M; 0 = unlimited (got "${bwlimitRaw}")`);
     } else bwlimit = parsed;
   }
+
+  // [versions]
+  const retention = (key: 'keep_replaced' | 'keep_deleted', fallback: number | null): number | null => {
+    const raw = get('versions', key);
+    if (raw === undefined) return fallback;
+    const parsed = parseRetention(raw);
+    if (parsed) return parsed.ms;
+    problem('versions', key, `must be an age like 90d, 12w, 1y or 48h, 0 (keep nothing) or forever (got "${raw}")`);
+    return fallback;
+  };
+  const versions = {
+    keepReplacedMs: retention('keep_replaced', DEFAULT_RETENTION.keepReplacedMs),
+    keepDeletedMs: retention('keep_deleted', DEFAULT_RETENTION.keepDeletedMs),
+  };
 
   // [log]
   const level = oneOf('log', 'level', LOG_LEVELS, CONFIG_DEFAULTS.level);
@@ -246,7 +270,8 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
       bucket: { name, domain, private: privateBucket, prefix },
       local: { root },
       journal: { path: journalPath },
-      sync: { direction, deletes, conflict, concurrency, exclude, maxDelete, bwlimit },
+      sync: { direction, deletes, conflict, concurrency, exclude, maxDelete, maxChange, bwlimit },
+      versions,
       log: { level, file: logFile },
       endpoints,
       region,

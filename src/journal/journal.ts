@@ -1,4 +1,5 @@
 import type { JournalEntry } from '../core/types.js';
+import type { VersionEnd, VersionLocation, VersionRecord } from '../core/versions.js';
 import type { LogLevel } from '../config/config.js';
 
 export type RunOutcome = 'running' | 'ok' | 'partial' | 'aborted' | 'conflicts' | 'failed';
@@ -45,17 +46,45 @@ export interface Journal {
   /** Bring the read copy entryPages prefers up to date after rows were written (a no-op when none were). */
   refreshSnapshot(): Promise<void>;
   countEntries(): Promise<number>;
+  /** The row of one key, or null. */
+  getEntry(key: string): Promise<JournalEntry | null>;
   startRun(info: { command: string; direction: string }): Promise<number>;
-  /** Insert or replace the row for entry.key. */
-  recordEntry(entry: JournalEntry): Promise<void>;
+  /**
+   * Insert or replace the row for entry.key. Version history follows in the same transaction: when the hash changes,
+   * the key's current version ends (as `ended` says; default: its bytes are gone) and a new one starts at
+   * entry.syncedAt in entry.runId.
+   */
+  recordEntry(entry: JournalEntry, ended?: VersionEnd): Promise<void>;
   /**
    * Several rows in one transaction (all or none): for runs of actions that move no bytes (`record`), where one
    * transaction per row would dominate. Each entry must still be an observed state.
    */
   recordEntries(entries: readonly JournalEntry[]): Promise<void>;
-  /** A rename: drop `fromKey` and write `entry`, atomically. */
+  /** A rename: drop `fromKey` and write `entry`, atomically; fromKey's version ends as renamed (bytes under entry.key). */
   recordMove(fromKey: string, entry: JournalEntry): Promise<void>;
-  forget(key: string): Promise<void>;
+  /** Drop the row; the key's current version ends at `ended.at` in run `ended.runId` (default: now, bytes gone). */
+  forget(key: string, ended?: VersionEnd & { at: number; runId: number }): Promise<void>;
+
+  /** The key's current version (its journal row's bytes), or null. */
+  currentVersion(key: string): Promise<VersionRecord | null>;
+  /** Add a version that was never current in the journal (an unrecorded local edit kept by a conflict, old trash). */
+  keepVersion(version: Omit<VersionRecord, 'id'>): Promise<void>;
+  /** Every version of a key, newest first. */
+  listVersions(key: string): Promise<VersionRecord[]>;
+  /** The version of every key under `prefix` that was current at `at` (Unix ms), in key order. */
+  versionsAt(at: number, prefix: string): Promise<VersionRecord[]>;
+  /** Every version (any key) with these bytes. */
+  versionsWithHash(hash: string): Promise<VersionRecord[]>;
+  /** Ended versions whose bytes are still kept (location store, bucket-trash or pruning): what retention looks at. */
+  versionsHoldingBytes(): Promise<VersionRecord[]>;
+  setVersionLocation(ids: readonly number[], location: VersionLocation): Promise<void>;
+  versionStats(): Promise<VersionStats>;
+  /** How many versions each of these runs ended. */
+  versionsEndedBy(runIds: readonly number[]): Promise<Map<number, number>>;
+  /** The mass-change guard refused this run, or an override let it exceed the configured limits. */
+  markRunFlagged(runId: number): Promise<void>;
+  flaggedRuns(): Promise<number[]>;
+  getRun(id: number): Promise<RunRecord | null>;
   addEvent(runId: number, level: LogLevel, message: string): Promise<void>;
   finishRun(runId: number, outcome: RunOutcome, counts: RunCounts, message?: string): Promise<void>;
   lastRun(): Promise<RunRecord | null>;
@@ -81,6 +110,18 @@ export interface Journal {
   integrityCheck(): Promise<string>;
   /** Idempotent. */
   close(): Promise<void>;
+}
+
+export interface VersionStats {
+  /** Every version the journal knows, current ones included. */
+  versions: number;
+  /** Ended versions whose bytes are kept (local store or bucket's trash). */
+  kept: number;
+  /** Distinct files (by hash) the local store should hold, and their bytes. */
+  storeFiles: number;
+  storeBytes: number;
+  trashObjects: number;
+  trashBytes: number;
 }
 
 /** What identifies a multipart upload in progress and the local file version it is sending. */

@@ -11,6 +11,8 @@ import { SqliteJournal } from './sqlite-journal.js';
 
 /** The migration that adds files_snapshot (see migrations/003-files-snapshot.ts). */
 const SNAPSHOT_MIGRATION = '003-files-snapshot';
+/** The migration that adds version history (see migrations/005-versions.ts). */
+const VERSIONS_MIGRATION = '005-versions';
 
 /** How long a statement waits for another connection's lock (e.g. `qjournal log` reading while a sync commits). */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -51,7 +53,7 @@ async function openWritable(file: string): Promise<Journal> {
     sqlite.pragma('foreign_keys = ON');
     const applied = assertKnownSchema(sqlite, file);
     const db = Object.keys(migrations).every((name) => applied.includes(name)) ? undefined : await migrate(sqlite, file);
-    return new SqliteJournal(file, sqlite, db, { readonly: false, hasSnapshot: true });
+    return new SqliteJournal(file, sqlite, db, { readonly: false, hasSnapshot: true, hasVersions: true });
   } catch (err) {
     if (sqlite.open) sqlite.close();
     throw asJournalError(file, err);
@@ -71,7 +73,11 @@ async function openReadonly(file: string): Promise<Journal> {
       sqlite.close();
       return emptyJournal(file);
     }
-    return new SqliteJournal(file, sqlite, undefined, { readonly: true, hasSnapshot: applied.includes(SNAPSHOT_MIGRATION) });
+    return new SqliteJournal(file, sqlite, undefined, {
+      readonly: true,
+      hasSnapshot: applied.includes(SNAPSHOT_MIGRATION),
+      hasVersions: applied.includes(VERSIONS_MIGRATION),
+    });
   } catch (err) {
     if (sqlite.open) sqlite.close();
     throw asJournalError(file, err);
@@ -83,7 +89,13 @@ async function migrate(sqlite: Database.Database, file: string): Promise<Kysely<
   const db = await kyselyOver(sqlite);
   const { Migrator } = await import('kysely');
   // migrateToLatest() never throws: the failure is in `.error`.
-  const { error, results } = await new Migrator({ db, provider: new StaticMigrationProvider(migrations) }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db,
+    provider: new StaticMigrationProvider(migrations),
+    // Numbers are handed out to work landing in parallel: a journal may have 005 applied before 004 exists in a build.
+    // Each migration touches only its own tables and columns, so applying a lower number later is safe.
+    allowUnorderedMigrations: true,
+  }).migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`journal ${file}: ${failed ? `migration "${failed}" failed` : 'cannot migrate'}: ${messageOf(error)}`, { cause: error });

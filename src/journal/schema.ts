@@ -14,6 +14,23 @@ export interface Database {
   upload_parts: UploadPartsTable;
   files_snapshot: FilesSnapshotTable;
   files_snapshot_state: FilesSnapshotStateTable;
+  versions: VersionsTable;
+}
+
+/** Every version of every key (migrations/005-versions.ts); the current one has until_at null. */
+export interface VersionsTable {
+  id: Generated<number>;
+  key: string;
+  hash: string;
+  fsize: number;
+  put_time: ColumnType<number, bigint, bigint>;
+  since_at: number;
+  since_run: number;
+  until_at: number | null;
+  until_run: number | null;
+  origin: string | null;
+  location: string;
+  trash_key: string | null;
 }
 
 /** One row per key: the state observed after the last action that succeeded on it. */
@@ -48,6 +65,8 @@ export interface RunsTable {
   failed: Generated<number>;
   bytes_down: Generated<number>;
   bytes_up: Generated<number>;
+  /** 1: the mass-change guard refused the run or an override let it exceed the limits (migration 005). */
+  guard_flagged: Generated<number>;
 }
 
 export interface EventsTable {

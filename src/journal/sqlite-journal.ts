@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { LogLevel } from '../config/config.js';
 import type { JournalEntry } from '../core/types.js';
+import type { VersionEnd, VersionLocation, VersionRecord } from '../core/versions.js';
 import { compiledWorker, streamFromWorker, type StreamWindow } from '../threads/worker-stream.js';
 import { readonlyError } from './empty-journal.js';
 import type {
@@ -13,7 +14,9 @@ import type {
   UploadPartRecord,
   UploadSessionInfo,
   UploadSessionRecord,
+  VersionStats,
 } from './journal.js';
+import { prepareVersionStatements, toVersion, type VersionStatements } from './version-rows.js';
 import { refreshSnapshot, snapshotPages, tablePages } from './entry-pages.js';
 import { ENTRY_COLUMNS, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
 import type { EntryPagesInput } from './entry-pages-worker.js';
@@ -43,6 +46,7 @@ export class SqliteJournal implements Journal {
   #closed = false;
   #reads?: ReturnType<typeof prepareReads>;
   #writes?: ReturnType<typeof prepareWrites>;
+  #versions?: VersionStatements;
   #db?: Promise<Kysely<Schema>>;
 
   constructor(
@@ -51,7 +55,7 @@ export class SqliteJournal implements Journal {
     /** The kysely instance over `sqlite` if one was made already (to migrate); else made on first need. */
     db: Kysely<Schema> | undefined,
     /** hasSnapshot: the file has files_snapshot (migration 003); a read-only open of an older file does not. */
-    private readonly opts: { readonly: boolean; hasSnapshot: boolean },
+    private readonly opts: { readonly: boolean; hasSnapshot: boolean; hasVersions?: boolean },
   ) {
     if (db) this.#db = Promise.resolve(db);
   }
@@ -98,27 +102,111 @@ export class SqliteJournal implements Journal {
     return Number(row.n);
   }
 
-  async recordEntry(entry: JournalEntry): Promise<void> {
-    this.writes().upsertEntry.run(entryParams(entry));
+  async getEntry(key: string): Promise<JournalEntry | null> {
+    const row = this.sqlite.prepare<[string], EntryRow>(`select ${ENTRY_COLUMNS} from files where key = ?`).raw(true).get(key);
+    return row ? toEntry(row) : null;
+  }
+
+  async recordEntry(entry: JournalEntry, ended?: VersionEnd): Promise<void> {
+    const upsert = this.writes().upsertEntry;
+    const v = this.versionRows();
+    this.sqlite.transaction(() => {
+      v.transition(entry.key, versionOf(entry), entry.syncedAt, entry.runId, ended);
+      upsert.run(entryParams(entry));
+    })();
   }
 
   async recordEntries(entries: readonly JournalEntry[]): Promise<void> {
     const upsert = this.writes().upsertEntry;
+    const v = this.versionRows();
     this.sqlite.transaction(() => {
-      for (const e of entries) upsert.run(entryParams(e));
+      for (const e of entries) {
+        v.transition(e.key, versionOf(e), e.syncedAt, e.runId, undefined);
+        upsert.run(entryParams(e));
+      }
     })();
   }
 
   async recordMove(fromKey: string, entry: JournalEntry): Promise<void> {
     const w = this.writes();
+    const v = this.versionRows();
     this.sqlite.transaction(() => {
+      if (fromKey !== entry.key) v.transition(fromKey, null, entry.syncedAt, entry.runId, { origin: 'renamed', location: 'root' });
+      v.transition(entry.key, versionOf(entry), entry.syncedAt, entry.runId, undefined);
       w.deleteEntry.run(fromKey);
       w.upsertEntry.run(entryParams(entry));
     })();
   }
 
-  async forget(key: string): Promise<void> {
-    this.writes().deleteEntry.run(key);
+  async forget(key: string, ended?: VersionEnd & { at: number; runId: number }): Promise<void> {
+    const w = this.writes();
+    const v = this.versionRows();
+    this.sqlite.transaction(() => {
+      v.transition(key, null, ended?.at ?? Date.now(), ended?.runId ?? 0, ended);
+      w.deleteEntry.run(key);
+    })();
+  }
+
+  async currentVersion(key: string): Promise<VersionRecord | null> {
+    if (!this.opts.hasVersions) return null;
+    const row = this.versionStatements().current.get(key);
+    return row ? toVersion(row) : null;
+  }
+
+  async keepVersion(version: Omit<VersionRecord, 'id'>): Promise<void> {
+    this.versionRows().keep(version);
+  }
+
+  async listVersions(key: string): Promise<VersionRecord[]> {
+    return this.opts.hasVersions ? this.versionStatements().list.all(key).map(toVersion) : [];
+  }
+
+  async versionsAt(at: number, prefix: string): Promise<VersionRecord[]> {
+    if (!this.opts.hasVersions) return [];
+    const out: VersionRecord[] = [];
+    for (const row of this.versionStatements().at.iterate(at, at)) if (row.key.startsWith(prefix)) out.push(toVersion(row));
+    return out;
+  }
+
+  async versionsWithHash(hash: string): Promise<VersionRecord[]> {
+    return this.opts.hasVersions ? this.versionStatements().withHash.all(hash).map(toVersion) : [];
+  }
+
+  async versionsHoldingBytes(): Promise<VersionRecord[]> {
+    return this.opts.hasVersions ? this.versionStatements().holdingBytes.all().map(toVersion) : [];
+  }
+
+  async setVersionLocation(ids: readonly number[], location: VersionLocation): Promise<void> {
+    const set = this.versionRows().setLocation;
+    this.sqlite.transaction(() => {
+      for (const id of ids) set.run(location, id);
+    })();
+  }
+
+  async versionStats(): Promise<VersionStats> {
+    if (!this.opts.hasVersions) return { versions: 0, kept: 0, storeFiles: 0, storeBytes: 0, trashObjects: 0, trashBytes: 0 };
+    return this.versionStatements().stats();
+  }
+
+  async versionsEndedBy(runIds: readonly number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    if (!this.opts.hasVersions) return out;
+    const q = this.versionStatements().endedBy;
+    for (const id of runIds) out.set(id, q.get(id)!.n);
+    return out;
+  }
+
+  async markRunFlagged(runId: number): Promise<void> {
+    this.versionRows().flag.run(runId);
+  }
+
+  async flaggedRuns(): Promise<number[]> {
+    return this.opts.hasVersions ? this.versionStatements().flagged.all().map((r) => r.id) : [];
+  }
+
+  async getRun(id: number): Promise<RunRecord | null> {
+    const row = this.sqlite.prepare<[number], Selectable<RunsTable>>('select * from runs where id = ?').get(id);
+    return row ? toRunRecord(row) : null;
   }
 
   async startRun(info: { command: string; direction: string }): Promise<number> {
@@ -265,6 +353,16 @@ export class SqliteJournal implements Journal {
     return (this.#db ??= kyselyOver(this.sqlite));
   }
 
+  /** The version statements for a write (the file is migrated: writable opens always are). */
+  private versionRows(): VersionStatements {
+    this.assertWritable();
+    return this.versionStatements();
+  }
+
+  private versionStatements(): VersionStatements {
+    return (this.#versions ??= prepareVersionStatements(this.sqlite));
+  }
+
   private reads() {
     return (this.#reads ??= prepareReads(this.sqlite));
   }
@@ -336,6 +434,10 @@ function entryParams(e: JournalEntry): Insertable<FilesTable> {
     synced_at: e.syncedAt,
     run_id: e.runId,
   };
+}
+
+function versionOf(e: JournalEntry): { hash: string; fsize: number; putTime: number } {
+  return { hash: e.remoteHash, fsize: e.fsize, putTime: e.putTime };
 }
 
 function toRunRecord(r: Selectable<RunsTable>): RunRecord {

@@ -43,6 +43,11 @@ export async function fetchToFile(opts: {
   onBytes?: (n: number) => void;
   /** `restore --to`: write to this absolute path (the user's choice) instead of `relPath` inside the root. */
   absoluteTarget?: string;
+  /**
+   * Called with the final path after the target was re-checked and right before the verified bytes replace it (only
+   * when `expected` is a file): keeps the old bytes as a version (they must be gone from that path when it returns).
+   */
+  beforeReplace?: (finalPath: string) => Promise<void>;
 }): Promise<{ size: number; mtimeMs: number }> {
   const { remote, paths, object, relPath } = opts;
   const finalPath = opts.absoluteTarget ?? resolveInside(paths.root, relPath);
@@ -106,6 +111,7 @@ export async function fetchToFile(opts: {
     folders.add(parent);
   }
   await recheckTarget(finalPath, relPath, opts.expected);
+  if (opts.expected !== null && opts.beforeReplace) await opts.beforeReplace(finalPath);
   try {
     await fsp.rename(part, finalPath);
   } catch (err) {

@@ -8,6 +8,8 @@ export interface RootPaths {
   stateDir: string;
   tmpDir: string;
   trashDir: string;
+  /** The local version store (src/local/version-store.ts). */
+  storeDir: string;
   lockFile: string;
 }
 
@@ -19,6 +21,7 @@ export function rootPaths(root: string): RootPaths {
     stateDir,
     tmpDir: path.join(stateDir, 'tmp'),
     trashDir: path.join(stateDir, 'trash'),
+    storeDir: path.join(stateDir, 'versions'),
     lockFile: path.join(stateDir, 'lock'),
   };
 }

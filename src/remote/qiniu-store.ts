@@ -230,6 +230,19 @@ export class QiniuStore implements RemoteStore {
     return this.batch(ops, 'move');
   }
 
+  copyMany(copies: readonly { from: string; to: string }[]): Promise<BatchOutcome[]> {
+    const ops = copies.map((m) => ({
+      op: qiniu.rs.copyOp(this.bucket.name, m.from, this.bucket.name, m.to, { force: false }),
+      operation: `copy ${m.from} -> ${m.to}`,
+    }));
+    return this.batch(ops, 'copy');
+  }
+
+  deleteMany(keys: readonly string[]): Promise<BatchOutcome[]> {
+    const ops = keys.map((key) => ({ op: qiniu.rs.deleteOp(this.bucket.name, key), operation: `delete ${key}` }));
+    return this.batch(ops, 'delete');
+  }
+
   /** Kodo /batch, at most BATCH_LIMIT operations a request, each request retried as a whole; one outcome per op. */
   private async batch(ops: readonly { op: string; operation: string }[], verb: string): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = [];

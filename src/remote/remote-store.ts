@@ -39,4 +39,8 @@ export interface RemoteStore {
    * order: a 614 is RemoteError('exists'), a missing source 'not-found'. Throws only when a whole batch fails.
    */
   moveMany(moves: readonly { from: string; to: string }[]): Promise<BatchOutcome[]>;
+  /** Server-side copies (no transfer), never over an existing key; batched and reported like moveMany. */
+  copyMany(copies: readonly { from: string; to: string }[]): Promise<BatchOutcome[]>;
+  /** Deletes, batched; a missing key is RemoteError('not-found'). Used only for the bucket's trash (prune). */
+  deleteMany(keys: readonly string[]): Promise<BatchOutcome[]>;
 }

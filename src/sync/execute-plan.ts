@@ -6,12 +6,14 @@ import { RemoteError } from '../errors.js';
 import type { Journal, RunCounts } from '../journal/journal.js';
 import { ensureParentInside, fetchToFile, recheckTarget, TargetChangedError } from '../local/fetch-to-file.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
-import { moveToTrash } from '../local/trash.js';
+import { versionKeeping, type VersionEnd } from '../core/versions.js';
+import type { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
 import type { UploadSessionStore } from '../remote/multipart-upload.js';
 import type { BatchOutcome, RemoteStore } from '../remote/remote-store.js';
 import { runPool } from './pool.js';
 import { withRetry } from '../remote/retry.js';
+import { keepLocalFile, keepRemoteObject } from './keep-versions.js';
 
 /** Progress events for UI adapters (src/cli knows bars and colours; the engine does not). */
 export type SyncEvent =
@@ -31,6 +33,8 @@ export interface ExecuteDeps {
   local: ReadonlyMap<string, LocalFile>;
   now: Date;
   trashStamp: string;
+  /** Where replaced or removed local files keep their bytes as versions. */
+  store: VersionStore;
   onEvent?: (event: SyncEvent) => void;
   /** Where big uploads keep their multipart progress (the journal), so a killed run resumes them. */
   uploadSessions?: UploadSessionStore;
@@ -152,28 +156,39 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
   const { logger } = deps;
   switch (action.kind) {
     case 'download': {
-      let expected = expectedOf(deps.local.get(action.path));
-      if (action.reason === 'conflict' && expected) {
-        // conflict = remote: the local version is not lost, it goes to the trash first.
-        await recheckTarget(resolveInside(deps.paths.root, action.path), action.path, expected);
-        await moveToTrash(deps.paths, action.path, deps.trashStamp);
-        logger.info(`Trashed local version of ${action.path} (conflict, remote wins)`);
-        expected = null;
-      }
+      const planned = deps.local.get(action.path);
+      const expected = expectedOf(planned);
+      const keeping = versionKeeping(action, expected !== null);
+      // The old bytes become a version right before the verified new ones take their place (never earlier: a failed
+      // download must leave the file where it was).
+      const beforeReplace =
+        keeping.keep === 'store'
+          ? async (finalPath: string) => {
+              await keepLocalFile(deps, action.key, finalPath, { knownVersion: keeping.knownVersion, hash: planned?.hash, origin: keeping.ends.origin });
+              logger.info(`Kept the previous ${action.path} as a version${action.reason === 'conflict' ? ' (conflict, remote wins)' : ''}`);
+            }
+          : undefined;
       logger.info(`Getting ${action.key}`);
-      const stat = await download(action.remote, action.path, expected, deps);
+      const stat = await download(action.remote, action.path, expected, deps, beforeReplace);
       counts.downloaded++;
       counts.bytesDown += action.remote.fsize;
-      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, stat, deps));
+      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, stat, deps), keeping.ends ?? undefined);
       return;
     }
     case 'upload': {
       const abs = resolveInside(deps.paths.root, action.path);
       const before = await freshStat(abs, action.path, action.local);
+      let ended: VersionEnd | undefined;
       if (action.expectRemoteHash !== null) {
         // Overwrite only what the journal (or the plan) saw: someone may have changed the key meanwhile.
         const current = await withRetry(() => deps.remote.stat(action.key));
         if (current && current.hash !== action.expectRemoteHash) throw new TargetChangedError(action.key);
+        if (current) {
+          const keeping = versionKeeping(action, true);
+          const expectHash = action.expectRemoteHash;
+          ended = await withRetry(() => keepRemoteObject(deps, action.key, expectHash, keeping.ends!.origin));
+          logger.info(`Kept the previous ${action.key} in the bucket as ${ended.trashKey}`);
+        }
       }
       logger.info(`Putting ${action.key}`);
       let sent = 0;
@@ -193,7 +208,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       });
       counts.uploaded++;
       counts.bytesUp += action.local.size;
-      await deps.journal.recordEntry(entryOf(action.key, action.path, object, before, deps));
+      await deps.journal.recordEntry(entryOf(action.key, action.path, object, before, deps), ended);
       return;
     }
     case 'record': {
@@ -224,10 +239,11 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
     case 'trash-local': {
       const abs = resolveInside(deps.paths.root, action.path);
       await recheckTarget(abs, action.path, expectedOf(action.local));
-      logger.info(`Trashing ${action.path}`);
-      await moveToTrash(deps.paths, action.path, deps.trashStamp);
+      logger.info(`Trashing ${action.path} (kept as a version)`);
+      const keeping = versionKeeping(action, true);
+      await keepLocalFile(deps, action.key, abs, { knownVersion: true, origin: keeping.ends!.origin });
       counts.deleted++;
-      await deps.journal.forget(action.key);
+      await deps.journal.forget(action.key, { ...keeping.ends!, at: deps.now.getTime(), runId: deps.runId });
       return;
     }
     case 'keep-both': {
@@ -251,12 +267,12 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       const stat = await download(action.remote, action.path, null, deps);
       counts.downloaded++;
       counts.bytesDown += action.remote.fsize;
-      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, stat, deps));
+      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, stat, deps), versionKeeping(action, true).ends ?? undefined);
       return;
     }
     case 'forget': {
       logger.debug(`Forgetting ${action.key}: gone on both sides`);
-      await deps.journal.forget(action.key);
+      await deps.journal.forget(action.key, { ...versionKeeping(action, false).ends!, at: deps.now.getTime(), runId: deps.runId });
       return;
     }
     default:
@@ -283,10 +299,10 @@ async function applyRemoteDeletes(
     deps.onEvent?.({ type: 'action-start', action, bytes: 0 });
     deps.logger.info(`Deleting ${action.key} (kept in the bucket as ${move.to})`);
   }
-  await moveAndSettle(items, deps, fail, async ({ action }, outcome) => {
+  await moveAndSettle(items, deps, fail, async ({ action, move }, outcome) => {
     if (!outcome.ok && outcome.error.kind !== 'not-found') throw outcome.error;
     counts.deleted++;
-    await deps.journal.forget(action.key);
+    await deps.journal.forget(action.key, { origin: 'local-delete', location: 'bucket-trash', trashKey: move.to, at: deps.now.getTime(), runId: deps.runId });
   });
 }
 
@@ -357,6 +373,7 @@ async function download(
   relPath: string,
   expected: { size: number; mtimeMs: number } | null,
   deps: ExecuteDeps,
+  beforeReplace?: (finalPath: string) => Promise<void>,
 ): Promise<{ size: number; mtimeMs: number }> {
   return withRetry(
     () =>
@@ -366,6 +383,7 @@ async function download(
         object,
         relPath,
         expected,
+        beforeReplace,
         onBytes: (n) => deps.onEvent?.({ type: 'bytes', key: object.key, n }),
       }),
     undefined,

@@ -11,6 +11,7 @@ import { openJournal } from '../journal/open-journal.js';
 import { fetchToFile } from '../local/fetch-to-file.js';
 import { resolveInside, rootPaths } from '../local/root-paths.js';
 import { findInTrash } from '../local/trash.js';
+import { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
@@ -75,7 +76,7 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
       await journal.finishRun(runId, 'ok', counts, 'nothing missing');
       return { kind: 'present', key, path: localAbs! };
     }
-    const source = localStat && localAbs ? localAbs : relPath ? await findInTrash(paths, relPath) : null;
+    const source = localStat && localAbs ? localAbs : ((relPath ? await findInTrash(paths, relPath) : null) ?? (await newestStoredVersion(journal, paths, key)));
     if (!source) {
       // deletes = mirror moved it into the bucket's trash: move it back, server-side.
       const trashed = await newestInRemoteTrash(remote, key);
@@ -103,6 +104,13 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
     unhookLock();
     await lock.release();
   }
+}
+
+/** The local store's copy of the key's newest ended version, if it holds one (a sync that removed the file kept it there). */
+async function newestStoredVersion(journal: Journal, paths: ReturnType<typeof rootPaths>, key: string): Promise<string | null> {
+  const store = new VersionStore(paths.storeDir);
+  for (const v of await journal.listVersions(key)) if (v.untilAt !== null && (await store.has(v.hash))) return store.pathOf(v.hash);
+  return null;
 }
 
 /** The newest `.qjournal-trash/<stamp>/<key>` object, if any. */

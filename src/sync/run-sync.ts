@@ -11,13 +11,16 @@ import { foldsCase } from '../local/folds-case.js';
 import { rootPaths } from '../local/root-paths.js';
 import type { StartedWalk } from '../local/walk-in-key-order.js';
 import { trashStamp } from '../local/trash.js';
+import { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { executePlan, type SyncEvent } from './execute-plan.js';
 import { gatherState, hashAmbiguous } from './gather.js';
 import { gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
+import { migrateLocalTrash } from './migrate-local-trash.js';
 import { startPrelist, type Prelist } from './prelist.js';
+import { pruneVersions } from './prune.js';
 import { isCurrent, type Prewalk } from './prewalk.js';
 
 export interface SyncRequest {
@@ -33,6 +36,8 @@ export interface SyncRequest {
    * the listing starts before the lock too (`startPrelist`).
    */
   prewalk?: Prewalk | null;
+  /** One-run overrides of `[sync] max_change` / `max_delete` (fractions 0..1): `sync --max-change/--max-delete`. */
+  limits?: { maxChange?: number; maxDelete?: number };
 }
 
 export interface SyncOutcome {
@@ -100,9 +105,29 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
   try {
     runId = await journal.startRun({ command: 'sync', direction });
     await journal.pruneUploadSessions(Math.floor(now.getTime() / 1000));
+    const store = new VersionStore(paths.storeDir);
+    await migrateLocalTrash({ paths, journal, store, prefix: config.bucket.prefix, runId, logger }).catch((err: unknown) => {
+      logger.warn(`Could not move the old local trash into the version store (the next run tries again): ${messageOf(err)}`);
+    });
     const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, early);
-    const verdict = guardPlan(plan, { journalCount, remoteCount, maxDelete: config.sync.maxDelete });
-    if (!verdict.ok) throw new SafetyAbortError(verdict.reason);
+    const configured = { maxDelete: config.sync.maxDelete, maxChange: config.sync.maxChange };
+    const overridden = req.limits && (req.limits.maxChange !== undefined || req.limits.maxDelete !== undefined);
+    const verdict = guardPlan(plan, {
+      journalCount,
+      remoteCount,
+      maxDelete: req.limits?.maxDelete ?? configured.maxDelete,
+      maxChange: req.limits?.maxChange ?? configured.maxChange,
+      configured: overridden ? configured : undefined,
+    });
+    if (!verdict.ok) {
+      // Retention keeps the versions of a flagged run's time (core/retention.ts).
+      await journal.markRunFlagged(runId);
+      throw new SafetyAbortError(verdict.reason);
+    }
+    if (verdict.flagged) {
+      await journal.markRunFlagged(runId);
+      logger.warn(`Applying a plan beyond the configured limits (command-line override): ${verdict.flagged}`);
+    }
 
     const result = await executePlan(plan, {
       remote,
@@ -114,6 +139,7 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
       local,
       now,
       trashStamp: trashStamp(now),
+      store,
       onEvent: req.onEvent,
       uploadSessions: journalUploadSessions(journal),
     });
@@ -123,6 +149,16 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
     await journal.refreshSnapshot().catch((err: unknown) => {
       logger.warn(`Could not refresh the journal's files snapshot: ${err instanceof Error ? err.message : String(err)}`);
     });
+    if (counts.failed === 0) {
+      // Retention runs after a run that went through; its failure costs a warning, and the next run tries again.
+      await pruneVersions({ journal, store, remote, policy: config.versions, now: now.getTime(), dryRun: false })
+        .then((pruned) => {
+          if (pruned.versions.length > 0) {
+            logger.info(`Pruned ${pruned.versions.length} old version(s) past retention, ${pruned.freedBytes} bytes freed`);
+          }
+        })
+        .catch((err: unknown) => logger.warn(`Could not prune old versions: ${messageOf(err)}`));
+    }
     const unresolvedConflicts = countReported(plan) + result.lateConflicts;
     const outcome: RunOutcome = counts.failed > 0 ? 'partial' : unresolvedConflicts > 0 ? 'conflicts' : 'ok';
     logger.info(summaryLine(counts, plan, unresolvedConflicts));
@@ -220,4 +256,8 @@ function summaryLine(c: RunCounts, plan: Plan, unresolved: number): string {
     `Done: ${c.downloaded} downloaded (${c.bytesDown} bytes), ${c.uploaded} uploaded (${c.bytesUp} bytes), ` +
     `${c.moved} moved, ${c.deleted} deleted, ${c.conflicts} conflicts (${unresolved} unresolved), ${c.failed} failed, ${inSync} unchanged`
   );
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -26,11 +26,17 @@ function random(seed: number): () => number {
   };
 }
 
-async function trashContents(ws: Workspace): Promise<string[]> {
+/** The bucket's user keys (its trash is the tool's). */
+function userObjects(): Record<string, string> {
+  return Object.fromEntries(Object.entries(bucketContents(emu)).filter(([key]) => !key.startsWith('.qjournal-trash/')));
+}
+
+/** Everything kept aside: the local version store (and an old local trash) and the bucket's trash. */
+async function keptContents(ws: Workspace): Promise<string[]> {
   const all = await readTree(ws.root, { includeState: true });
-  return Object.entries(all)
-    .filter(([p]) => p.startsWith('.qjournal/trash/'))
-    .map(([, v]) => v);
+  const local = Object.entries(all).filter(([p]) => p.startsWith('.qjournal/trash/') || p.startsWith('.qjournal/versions/'));
+  const remote = Object.entries(bucketContents(emu)).filter(([key]) => key.startsWith('.qjournal-trash/'));
+  return [...local, ...remote].map(([, v]) => v);
 }
 
 async function mutate(ws: Workspace, next: () => number, round: number): Promise<void> {
@@ -39,7 +45,7 @@ async function mutate(ws: Workspace, next: () => number, round: number): Promise
   for (let n = 0; n < 3; n++) {
     const local = await readTree(ws.root);
     const localNames = Object.keys(local);
-    const remoteNames = [...emu.objects().keys()];
+    const remoteNames = [...emu.objects().keys()].filter((k) => !k.startsWith('.qjournal-trash/'));
     const r = next();
     if (r < 0.2) {
       // local edit or new local file
@@ -88,15 +94,23 @@ describe('random two-way rounds', () => {
       // the last sync. A version the last sync left in place may be replaced by a change from the other side.
       const changes = (now: Record<string, string>, then: Record<string, string>) =>
         Object.entries(now).filter(([name, text]) => then[name] !== text).map(([, text]) => text);
-      const live = new Set([...changes(await readTree(ws.root), synced.local), ...changes(bucketContents(emu), synced.remote)]);
+      const before = { local: await readTree(ws.root), remote: userObjects() };
+      const live = new Set([...changes(before.local, synced.local), ...changes(before.remote, synced.remote)]);
+      // No sync destroys a version it backed up: what the last sync left on both sides and is still on at least one
+      // side now survives this sync (kept as a version when replaced or removed), and so does everything kept before.
+      const backedUp = new Set(await keptContents(ws));
+      for (const [key, text] of Object.entries(synced.remote)) {
+        if (before.local[key] === text || before.remote[key] === text) backedUp.add(text);
+      }
       const run = await ws.run('sync');
       expect(run.code, `round ${round}\n${run.stderr}`).toBe(0);
 
       const local = await readTree(ws.root);
-      const remote = bucketContents(emu);
+      const remote = userObjects();
       for (const [key, value] of Object.entries(remote)) expect(local[key], `round ${round}: ${key}\n${run.stderr}`).toBe(value);
-      const everywhere = new Set([...Object.values(local), ...Object.values(remote), ...(await trashContents(ws))]);
+      const everywhere = new Set([...Object.values(local), ...Object.values(remote), ...(await keptContents(ws))]);
       expect([...live].filter((text) => !everywhere.has(text)), `round ${round}\n${run.stderr}`).toEqual([]);
+      expect([...backedUp].filter((text) => !everywhere.has(text)), `round ${round}: backed-up versions lost\n${run.stderr}`).toEqual([]);
 
       synced = { local, remote };
 

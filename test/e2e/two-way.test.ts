@@ -132,7 +132,7 @@ describe('two-way sync', () => {
     expect(bucketContents(emu)).toEqual({ 'plan.txt': 'REMOTE' });
   });
 
-  it('mirror: a remote deletion moves the local file to the trash', async () => {
+  it('mirror: a remote deletion moves the local file into the version store', async () => {
     const ws = await synced({ 'keep.txt': 'k', 'gone.txt': 'g', 'a.txt': 'a', 'b.txt': 'b' }, { sync: { direction: 'both', deletes: 'mirror' } });
     emu.deleteObject('gone.txt');
     const run = await ws.run('sync');
@@ -140,8 +140,10 @@ describe('two-way sync', () => {
     const tree = await readTree(ws.root);
     expect(tree['gone.txt']).toBeUndefined();
     const all = await readTree(ws.root, { includeState: true });
-    const trashed = Object.entries(all).filter(([p]) => p.startsWith('.qjournal/trash/'));
-    expect(trashed.map(([p, v]) => [p.split('/').slice(3).join('/'), v])).toEqual([['gone.txt', 'g']]);
+    const kept = Object.entries(all).filter(([p]) => p.startsWith('.qjournal/versions/'));
+    expect(kept.map(([, v]) => v)).toEqual(['g']);
+    const versions = JSON.parse((await ws.run('versions', 'gone.txt', '--json')).stdout);
+    expect(versions.versions).toEqual([expect.objectContaining({ origin: 'remote-delete', where: 'store', until: expect.any(String) })]);
   });
 
   it('mirror: a local deletion moves the object into the bucket trash, from where restore brings it back', async () => {
@@ -299,6 +301,9 @@ describe('two-way sync', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(emu.getObject('../up.txt')!.toString()).toBe('edited');
     expect(emu.getObject('x')!.toString()).toBe('edited x');
-    expect([...emu.objects().keys()].sort()).toEqual(Object.keys(keys).sort());
+    const all = [...emu.objects().keys()].sort();
+    expect(all.filter((k) => !k.startsWith('.qjournal-trash/'))).toEqual(Object.keys(keys).sort());
+    // The versions the uploads replaced were kept in the bucket's trash, under their original keys.
+    expect(all.filter((k) => k.startsWith('.qjournal-trash/')).map((k) => k.split('/').slice(2).join('/'))).toEqual(['../up.txt', 'x']);
   });
 });

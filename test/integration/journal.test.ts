@@ -73,8 +73,8 @@ describe('migrations', () => {
       names: db.prepare('select name from kysely_migration order by name').pluck().all(),
       tables: db.prepare(`select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name`).pluck().all(),
     }));
-    expect(names).toEqual(['001-initial', '002-upload-sessions', '003-files-snapshot']);
-    expect(tables).toEqual(['events', 'files', 'files_snapshot', 'files_snapshot_state', 'runs', 'upload_parts', 'upload_sessions']);
+    expect(names).toEqual(['001-initial', '002-upload-sessions', '003-files-snapshot', '005-versions']);
+    expect(tables).toEqual(['events', 'files', 'files_snapshot', 'files_snapshot_state', 'runs', 'upload_parts', 'upload_sessions', 'versions']);
   });
 
   it('are idempotent: reopening keeps the data and applies nothing twice', async () => {
@@ -84,7 +84,7 @@ describe('migrations', () => {
     const j2 = await journalAt();
     expect(await j2.loadEntries()).toEqual([entry('a.txt')]);
     await j2.close();
-    expect(inspect((db) => db.prepare('select count(*) from kysely_migration').pluck().get())).toBe(3);
+    expect(inspect((db) => db.prepare('select count(*) from kysely_migration').pluck().get())).toBe(4);
   });
 
   it('refuse a journal written by a newer qjournal, writable or read-only', async () => {
@@ -170,7 +170,8 @@ describe('the files snapshot', () => {
     const db = new Database(file);
     db.exec(`drop trigger files_snapshot_stale_on_insert; drop trigger files_snapshot_stale_on_update;
       drop trigger files_snapshot_stale_on_delete; drop table files_snapshot; drop table files_snapshot_state;
-      delete from kysely_migration where name = '003-files-snapshot'`);
+      delete from kysely_migration where name = '003-files-snapshot';
+      drop table versions; alter table runs drop column guard_flagged; delete from kysely_migration where name = '005-versions'`);
     db.close();
     const reader = await journalAt(file, { readonly: true });
     expect(await pages(reader)).toEqual(rows(10).sort((a, b) => compareKeys(a.key, b.key)));

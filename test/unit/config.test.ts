@@ -27,7 +27,8 @@ describe('parseConfig: a good config', () => {
       bucket: { name: 'photos', domain: 'http://cdn.example.com', private: false, prefix: '' },
       local: { root: path.join(DIR, 'backup') },
       journal: { path: path.join(DIR, 'backup', '.qjournal', 'journal.db') },
-      sync: { direction: 'both', deletes: 'keep', conflict: 'keep-both', concurrency: 4, exclude: [], maxDelete: 0.5, bwlimit: 0 },
+      sync: { direction: 'both', deletes: 'keep', conflict: 'keep-both', concurrency: 4, exclude: [], maxDelete: 0.5, maxChange: 0.5, bwlimit: 0 },
+      versions: { keepReplacedMs: 90 * 86_400_000, keepDeletedMs: 365 * 86_400_000 },
       log: { level: 'info', file: null },
       endpoints: null,
       region: 'z0',
@@ -58,7 +59,12 @@ conflict = report
 concurrency = 64
 exclude = *.tmp, cache/ ,, .DS_Store
 max_delete = 10%
+max_change = 0.25
 bwlimit = 10M
+
+[versions]
+keep_replaced = 2w
+keep_deleted = forever
 
 [log]
 level = debug
@@ -79,8 +85,10 @@ file = logs/qjournal.log
         concurrency: 64,
         exclude: ['*.tmp', 'cache/', '.DS_Store'],
         maxDelete: 0.1,
+        maxChange: 0.25,
         bwlimit: 10 * 1024 * 1024,
       },
+      versions: { keepReplacedMs: 14 * 86_400_000, keepDeletedMs: null },
       log: { level: 'debug', file: path.join(DIR, 'logs', 'qjournal.log') },
       endpoints: null,
       region: 'z1',

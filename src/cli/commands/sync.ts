@@ -1,4 +1,5 @@
 import type { Direction } from '../../core/types.js';
+import { parseFraction } from '../../config/parse-config.js';
 import { UsageError } from '../../errors.js';
 import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
 import { runSync } from '../../sync/run-sync.js';
@@ -12,10 +13,13 @@ export interface SyncFlags {
   dryRun?: boolean;
   direction?: string;
   json?: boolean;
+  maxChange?: string;
+  maxDelete?: string;
 }
 
 export async function syncCommand(flags: SyncFlags): Promise<ExitCode> {
   const direction = parseDirection(flags.direction);
+  parseLimits(flags);
   const loaded = await loadCommandConfig(flags.config);
   const prewalk = await startPrewalk(loaded.config);
   try {
@@ -35,6 +39,7 @@ async function syncWith(flags: SyncFlags, direction: Direction | undefined, load
       logger: ctx.logger,
       dryRun: Boolean(flags.dryRun),
       direction,
+      limits: parseLimits(flags),
       onEvent: progress?.onEvent,
       prewalk,
     }).finally(() => progress?.stop());
@@ -51,6 +56,17 @@ async function syncWith(flags: SyncFlags, direction: Direction | undefined, load
   } finally {
     await ctx.close();
   }
+}
+
+/** `--max-change P` / `--max-delete P`: `50%` or `0.5`, like the config keys. */
+export function parseLimits(flags: { maxChange?: string; maxDelete?: string }): { maxChange?: number; maxDelete?: number } {
+  const one = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const parsed = parseFraction(value.trim());
+    if (typeof parsed !== 'number') throw new UsageError(`${flag} ${parsed.error} (got ${JSON.stringify(value)})`);
+    return parsed;
+  };
+  return { maxChange: one('--max-change', flags.maxChange), maxDelete: one('--max-delete', flags.maxDelete) };
 }
 
 export function parseDirection(value: string | undefined): Direction | undefined {
