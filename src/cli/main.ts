@@ -13,7 +13,9 @@ export function buildProgram(): Command {
     .description('Incremental, journaled backup and two-way sync between a Qiniu Kodo bucket and a local folder')
     .version('0.1.0')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // `--version` after a command is that command's (`restore <key> --version <hash>`), not the program's.
+    .enablePositionalOptions();
 
   program
     .command('sync')

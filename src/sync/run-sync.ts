@@ -4,7 +4,7 @@ import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
 import { inSyncCount, type Direction, type LocalFile, type Plan, type RemoteObject } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
-import type { Journal, RunCounts, RunOutcome, RunRecord } from '../journal/journal.js';
+import type { Journal, RunCounts, RunOutcome, RunRecord, VersionStats } from '../journal/journal.js';
 import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
 import { foldsCase } from '../local/folds-case.js';
@@ -176,7 +176,7 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
 }
 
 /** `qjournal status`: the plan a sync would run, computed read-only. */
-export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>): Promise<{ plan: Plan; lastRun: RunRecord | null }> {
+export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>): Promise<{ plan: Plan; lastRun: RunRecord | null; versions: VersionStats }> {
   const prelist = await checkAccess(req);
   try {
     const journal = await openJournal(req.config.journal.path, { readonly: true });
@@ -184,7 +184,7 @@ export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>
       const early = { walk: req.prewalk, pages: prelist?.pages };
       const direction = req.direction ?? req.config.sync.direction;
       const { plan } = await buildPlan({ ...req, dryRun: true }, journal, direction, req.now ?? new Date(), early);
-      return { plan, lastRun: await journal.lastRun() };
+      return { plan, lastRun: await journal.lastRun(), versions: await journal.versionStats() };
     } finally {
       await journal.close();
     }

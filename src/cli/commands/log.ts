@@ -11,7 +11,10 @@ export async function logCommand(flags: { config?: string; limit: string; json?:
   const { config } = await loadConfig(resolveConfigPath(flags.config, process.env));
   const journal = await openJournal(config.journal.path, { readonly: true });
   try {
-    const runs = await journal.listRuns(limit);
+    const listed = await journal.listRuns(limit);
+    // What each run replaced or removed: the versions it ended (their bytes kept, see `qjournal versions <key>`).
+    const ended = await journal.versionsEndedBy(listed.map((r) => r.id));
+    const runs = listed.map((r) => ({ ...r, replaced: ended.get(r.id) ?? 0 }));
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ runs })}\n`);
       return EXIT.ok;
@@ -22,7 +25,8 @@ export async function logCommand(flags: { config?: string; limit: string; json?:
       const took = r.finishedAt ? `${((r.finishedAt - r.startedAt) / 1000).toFixed(1)}s` : 'unfinished';
       process.stdout.write(
         `#${r.id} ${when} ${r.command} ${r.direction} ${r.outcome} (${took}): ${r.downloaded} down (${humanBytes(r.bytesDown)}), ` +
-          `${r.uploaded} up (${humanBytes(r.bytesUp)}), ${r.moved} moved, ${r.deleted} deleted, ${r.conflicts} conflicts, ${r.failed} failed` +
+          `${r.uploaded} up (${humanBytes(r.bytesUp)}), ${r.moved} moved, ${r.deleted} deleted, ${r.conflicts} conflicts, ${r.failed} failed, ` +
+          `${r.replaced} version(s) replaced` +
           `${r.message ? ` — ${r.message}` : ''}\n`,
       );
     }

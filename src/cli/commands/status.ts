@@ -2,6 +2,7 @@ import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
 import { computeStatus } from '../../sync/run-sync.js';
 import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { humanBytes } from '../progress.js';
 import { planToJson, renderPlan } from '../render-plan.js';
 
 export async function statusCommand(flags: { config?: string; json?: boolean }): Promise<ExitCode> {
@@ -17,13 +18,17 @@ export async function statusCommand(flags: { config?: string; json?: boolean }):
 async function statusWith(flags: { json?: boolean }, loaded: LoadedConfig, prewalk: Prewalk | null): Promise<ExitCode> {
   const ctx = await openContext({ loaded, json: flags.json });
   try {
-    const { plan, lastRun } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger, prewalk });
+    const { plan, lastRun, versions } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger, prewalk });
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ bucket: ctx.config.bucket.name, root: ctx.config.local.root, lastRun, ...planToJson(plan, ctx.config) })}\n`,
+        `${JSON.stringify({ bucket: ctx.config.bucket.name, root: ctx.config.local.root, lastRun, ...planToJson(plan, ctx.config), versions })}\n`,
       );
     } else {
       process.stdout.write(renderPlan(plan, { onlyActions: false, color: Boolean(process.stdout.isTTY), lastRun }));
+      process.stdout.write(
+        `Versions: ${versions.kept} old version(s) kept: ${versions.storeFiles} file(s), ${humanBytes(versions.storeBytes)} in the local store; ` +
+          `${versions.trashObjects} object(s), ${humanBytes(versions.trashBytes)} in the bucket's trash\n`,
+      );
     }
     return EXIT.ok;
   } finally {
