@@ -90,7 +90,7 @@ export class BackupSlot {
     const journal = await openJournal(config.journal.path, { readonly: true });
     try {
       const runs = await journal.listRuns(limit);
-      return Promise.all(runs.map(async (run) => ({ ...run, events: (await journal.listEvents(run.id)).slice(-200) })));
+      return await Promise.all(runs.map(async (run) => ({ ...run, events: (await journal.listEvents(run.id)).slice(-200) })));
     } finally {
       await journal.close();
     }
@@ -181,6 +181,8 @@ export class BackupSlot {
     work: (job: JobView, engine: Engine, progress: RunProgress) => Promise<void>,
   ): Promise<JobView> {
     if (await this.running()) throw new LockedError('a backup or restore of this folder is running already (started here, from the terminal or by the schedule)');
+    // Missing or locked keys are the page's to fix: say so now rather than as a failed job.
+    await this.deps.credentials();
     const progress = createRunProgress();
     const job: JobView = { id: nextJobId++, kind, title, startedAt: Date.now(), finishedAt: null, progress: progress.snapshot(), log: [], outcome: null };
     this.job = job;

@@ -63,6 +63,11 @@ describe('dashboard: overview and Sync now', () => {
       await page.getByRole('link', { name: 'qjournal' }).click();
       await expect.poll(() => page.getByTestId('last-backup').textContent()).toContain('finished fine');
       await expect.poll(() => page.getByTestId('drift').textContent()).toContain('nothing changed');
+
+      // History: the run from the journal, with its counts.
+      await page.getByRole('link', { name: 'History' }).click();
+      await expect.poll(() => page.getByTestId('runs').textContent()).toContain('backup · finished fine');
+      expect(await page.getByTestId('runs').textContent()).toContain('4 downloaded (537.1 KiB)');
     } finally {
       await browser.close();
       await ui.close();

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { acquireLock } from '../../src/journal/lock.js';
 import { startUi, type RunningUi } from '../helpers/dashboard.js';
-import { makeWorkspace, requestsOf, type Workspace } from '../helpers/workspace.js';
+import { makeWorkspace, requestsOf, runCli, type Workspace } from '../helpers/workspace.js';
 
 // Issue #16: the dashboard's HTTP surface. Each refused request must start nothing: no download, no journal.
 let emu: Emulator;
@@ -196,5 +196,43 @@ describe('dashboard HTTP security', () => {
     }
     await ui.close();
     for (const secret of [emu.secretKey, 'SK-from-page-secret', passphrase]) expect(ui.stderr()).not.toContain(secret);
+  });
+
+  it('shows several configs side by side, and adds one through the init form', async () => {
+    await ui.close();
+    const other = await makeWorkspace(emu, { bucket: { name: 'second-bucket' } });
+    ui = await startUi([ws.configPath, other.configPath], { env: ws.env, cwd: ws.dir });
+    const { cookie, csrf } = await signIn();
+    const list = JSON.parse((await send('GET', '/api/backups', { headers: { cookie } })).body) as { backups: { bucket: string; file: string }[] };
+    expect(list.backups.map((b) => b.bucket)).toEqual([emu.bucket, 'second-bucket']);
+    const ok = { cookie, 'x-qjournal-csrf': csrf, 'content-type': 'application/json', origin: ui.origin };
+    const added = await send('POST', '/api/backups', { headers: ok, body: JSON.stringify({ file: 'third.ini', bucket: 'third', domain: 'http://cdn.example.com', root: './third' }) });
+    expect(added.status, added.body).toBe(200);
+    const text = await fsp.readFile(path.join(ws.dir, 'third.ini'), 'utf8');
+    expect(text).toMatch(/^; qjournal configuration/);
+    expect(text).toContain('name = third');
+    const after = JSON.parse((await send('GET', '/api/backups', { headers: { cookie } })).body) as { backups: { bucket: string }[] };
+    expect(after.backups.map((b) => b.bucket)).toEqual([emu.bucket, 'second-bucket', 'third']);
+  });
+
+  it('unlocks keys stored encrypted (keys set) with the passphrase typed into the page', async () => {
+    await ui.close();
+    const passphrase = 'open sesame';
+    const stored = await runCli(['keys', 'set'], { env: { ...ws.env, QJOURNAL_PASSPHRASE: passphrase } });
+    expect(stored.code, stored.stderr).toBe(0);
+    const noKeys = { ...ws.env, QINIU_ACCESS_KEY: '', QINIU_SECRET_KEY: '' };
+    ui = await startUi([ws.configPath], { env: noKeys, cwd: ws.dir });
+    const { cookie, csrf } = await signIn();
+    const keys = () => send('GET', '/api/keys', { headers: { cookie } }).then((r) => JSON.parse(r.body) as { usable: boolean; stored: boolean });
+    expect(await keys()).toMatchObject({ stored: true, usable: false });
+    const ok = { cookie, 'x-qjournal-csrf': csrf, 'content-type': 'application/json', origin: ui.origin };
+    const wrong = await send('POST', '/api/unlock', { headers: ok, body: JSON.stringify({ passphrase: 'wrong' }) });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body).toContain('wrong passphrase');
+    expect((await send('POST', '/api/backups/0/sync', { headers: ok, body: '{}' })).status).toBe(422);
+    expect((await send('POST', '/api/unlock', { headers: ok, body: JSON.stringify({ passphrase }) })).status).toBe(200);
+    expect(await keys()).toMatchObject({ usable: true });
+    expect((await send('POST', '/api/backups/0/sync', { headers: ok, body: '{}' })).status).toBe(200);
+    await expect.poll(() => existsSync(path.join(ws.root, 'a.txt')), { timeout: 10_000 }).toBe(true);
   });
 });

@@ -22,9 +22,7 @@ export function HistoryScreen({ backup }: { backup: Backup }) {
         (r) => html`<li key=${r.id} class=${`run run-${r.outcome}`}>
           <details>
             <summary>
-              <strong>${localTime(r.startedAt)}</strong> · ${r.command === 'sync' ? 'backup' : r.command} ·
-              <span class="outcome-word">${OUTCOME_WORDS[r.outcome] ?? r.outcome}</span>
-              ${r.finishedAt ? ` · took ${duration((r.finishedAt - r.startedAt) / 1000)}` : ''}
+              <strong>${localTime(r.startedAt)}</strong>${` · ${r.command === 'sync' ? 'backup' : r.command} · `}<span class="outcome-word">${OUTCOME_WORDS[r.outcome] ?? r.outcome}</span>${r.finishedAt ? ` · took ${duration((r.finishedAt - r.startedAt) / 1000)}` : ''}
               <br /><small>${runCounts(r)}</small>
             </summary>
             ${r.message ? html`<p>${r.message}</p>` : ''}
