@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-upload-sessions.js';
 import * as m003 from './003-files-snapshot.js';
+import * as m004 from './004-file-checks.js';
 import * as m005 from './005-versions.js';
 
 /**
@@ -12,6 +13,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '001-initial': m001,
   '002-upload-sessions': m002,
   '003-files-snapshot': m003,
+  '004-file-checks': m004,
   '005-versions': m005,
 });
 

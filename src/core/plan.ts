@@ -1,6 +1,6 @@
 import { decodePathToKey, escapeSegment, foldKey, keyMapper, MAX_NAME_BYTES, nfcKey, utf8Length, type KeyMapper } from './keys.js';
 import type { Action, ConflictPolicy, JournalEntry, LocalFile, Plan, PlanItem, PlanOptions, RemoteObject, SyncState } from './types.js';
-import { assertNever } from './types.js';
+import { assertNever, hasContent } from './types.js';
 
 export interface PlanInput {
   remote: RemoteObject[];
@@ -64,7 +64,7 @@ function dropLastCodePoint(s: string): string {
 /** Is the local file what the journal last saw: same size and mtime (fast check), or same content (hashed)? */
 export function localMatchesJournal(local: LocalFile, entry: JournalEntry): boolean {
   if (local.size === entry.localSize && local.mtimeMs === entry.localMtimeMs) return true;
-  return local.hash !== undefined && local.hash === entry.remoteHash;
+  return hasContent(local, entry.remoteHash);
 }
 
 interface Decision {
@@ -437,7 +437,7 @@ class Planner {
 
   /** Both sides differ from the journal (or both are new): the same bytes are simply recorded, else the policy decides. */
   private bothChanged(key: string, path: string, remote: RemoteObject, local: LocalFile): Decision {
-    if (local.hash !== undefined && local.hash === remote.hash) {
+    if (hasContent(local, remote.hash)) {
       return { state: 'conflict', action: { kind: 'record', key, path, reason: 'conflict', remote, local }, note: NOTE.sameContent };
     }
     const policy: ConflictPolicy = this.options.conflict;

@@ -88,3 +88,61 @@ export function etagV2(data: Uint8Array, partSizes: readonly number[]): string {
   }
   return base64Url(Buffer.concat([Buffer.from([ETAG_V2]), sha1(Buffer.concat(partDigests))]));
 }
+
+/**
+ * Streaming `etagV2` for known part sizes, with the plain qetag of the whole content beside it (the journal keeps the
+ * latter to recognise the local copy later). `digest` throws when the bytes fed do not add up to the parts.
+ */
+export class EtagV2Hasher {
+  private readonly whole = new QetagHasher();
+  /** null when the parts are 4 MiB aligned: etag v2 is then the qetag. */
+  private readonly partDigests: Buffer[] | null;
+  private part = new QetagHasher();
+  private partIndex = 0;
+  private partFill = 0;
+  private fed = 0;
+  private readonly total: number;
+
+  constructor(private readonly partSizes: readonly number[]) {
+    this.total = partSizes.reduce((sum, size) => sum + size, 0);
+    const aligned = partSizes.slice(0, -1).every((size) => size === QETAG_BLOCK) && (partSizes.at(-1) ?? 0) <= QETAG_BLOCK;
+    this.partDigests = aligned ? null : [];
+  }
+
+  update(chunk: Uint8Array): void {
+    this.whole.update(chunk);
+    this.fed += chunk.length;
+    if (this.partDigests === null) return;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.partIndex >= this.partSizes.length) return; // more bytes than parts: digest reports it
+      const take = Math.min(this.partSizes[this.partIndex] - this.partFill, chunk.length - offset);
+      this.part.update(chunk.subarray(offset, offset + take));
+      this.partFill += take;
+      offset += take;
+      this.closeFullParts();
+    }
+  }
+
+  /** etag v2 of what was fed. */
+  digest(): string {
+    if (this.fed !== this.total) throw new RangeError(`EtagV2Hasher: part sizes add up to ${this.total}, ${this.fed} bytes were fed`);
+    if (this.partDigests === null) return this.whole.digest();
+    this.closeFullParts(); // zero-length parts at the end
+    return base64Url(Buffer.concat([Buffer.from([ETAG_V2]), sha1(Buffer.concat(this.partDigests))]));
+  }
+
+  /** The plain qetag of what was fed. */
+  qetag(): string {
+    return this.whole.digest();
+  }
+
+  private closeFullParts(): void {
+    while (this.partIndex < this.partSizes.length && this.partFill === this.partSizes[this.partIndex]) {
+      this.partDigests!.push(this.part.rawDigest().subarray(1));
+      this.part = new QetagHasher();
+      this.partFill = 0;
+      this.partIndex++;
+    }
+  }
+}

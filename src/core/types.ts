@@ -8,7 +8,7 @@
 /** One object as the bucket listing (or a stat) reports it. */
 export interface RemoteObject {
   key: string;
-  /** qetag (`F…`/`l…`) or etag v2 (`n…`). */
+  /** qetag (`F…`/`l…`), etag v2 (`n…`) or a hash no local computation reproduces (see core/hash-kind.ts). */
   hash: string;
   fsize: number;
   /**
@@ -17,6 +17,10 @@ export interface RemoteObject {
    */
   putTime: number;
   mimeType?: string;
+  /** Part sizes of an etag-v2 object (listed with `needparts=true`): what its hash is computed over. */
+  parts?: number[];
+  /** Hex MD5 of the content, kept only for an opaque hash (the only content check it leaves). */
+  md5?: string;
 }
 
 /** One regular file found by walking the local root. */
@@ -26,6 +30,11 @@ export interface LocalFile {
   mtimeMs: number;
   /** qetag of the content; present only when the sync engine had to hash the file. */
   hash?: string;
+  /**
+   * Remote hashes other than the qetag that this content was found to equal (an etag v2 over that object's parts, an
+   * opaque hash whose MD5 matched, or one whose journaled local qetag matched). See `hasContent`.
+   */
+  matches?: string[];
 }
 
 /** What the journal remembers about a key after the last action that succeeded on it. */
@@ -141,6 +150,11 @@ export interface PlanOptions {
    * normalization) would overwrite each other, so all but one are reported as unmappable.
    */
   caseInsensitive?: boolean;
+}
+
+/** Does the (hashed) local file hold the content of the object with this hash? */
+export function hasContent(local: LocalFile, hash: string): boolean {
+  return local.hash !== undefined && (local.hash === hash || (local.matches?.includes(hash) ?? false));
 }
 
 export function putTimeSeconds(putTime: number): number {

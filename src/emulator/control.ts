@@ -11,6 +11,7 @@ import type { FaultSpec } from './types.js';
  *   GET    /_emulator/objects            → [{key, hash, fsize, mimeType, putTime, md5, type}]
  *   GET    /_emulator/object?key=K       → the bytes (404 if missing)
  *   POST   /_emulator/seed               ← {"key": "text" | {"base64": "…"}}
+ *   POST   /_emulator/seed-object        ← {"key": K, "text"?: T, "base64"?: B, "parts"?: [sizes], "hash"?: H, "md5"?: false}
  *   POST   /_emulator/reset
  *   POST   /_emulator/delete             ← {"key": K}
  *   POST   /_emulator/rename             ← {"from": K, "to": K2}
@@ -50,6 +51,22 @@ export function handleControl(ex: Exchange, core: EmulatorCore): Reply {
       }
       core.seed(objects);
       return ok({ seeded: Object.keys(objects).length });
+    }
+    case 'POST /_emulator/seed-object': {
+      const { key, text, base64, parts, hash, md5 } = body();
+      if (typeof key !== 'string' || (typeof text !== 'string' && typeof base64 !== 'string')) throw invalidArgument('seed-object: expected {"key", "text" | "base64"}');
+      if (parts !== undefined && !(Array.isArray(parts) && parts.every((n) => Number.isSafeInteger(n) && n >= 0))) throw invalidArgument('seed-object: parts must be sizes');
+      if (hash !== undefined && typeof hash !== 'string') throw invalidArgument('seed-object: hash must be a string');
+      try {
+        core.seedObject(key, typeof text === 'string' ? text : Buffer.from(base64 as string, 'base64'), {
+          parts: parts as number[] | undefined,
+          hash: hash as string | undefined,
+          md5: md5 === false ? false : undefined,
+        });
+      } catch (err) {
+        throw invalidArgument((err as Error).message);
+      }
+      return ok({ seeded: 1 });
     }
     case 'POST /_emulator/reset':
       core.reset();

@@ -4,7 +4,8 @@ import { FaultBook } from './faults.js';
 import { MultipartUploads } from './multipart-v2.js';
 import { BlockUploads } from './resumable-v1.js';
 import { UploadSessions } from './upload-sessions.js';
-import type { ObjectRecord, StoredObject } from './types.js';
+import { etagV2 } from '../core/qetag.js';
+import type { ObjectRecord, SeedOptions, StoredObject } from './types.js';
 
 /** Everything one emulator holds, and the test-facing operations on it (the server and the control API share them). */
 export class EmulatorCore {
@@ -28,6 +29,20 @@ export class EmulatorCore {
       records.push(this.bucket.newRecord(key, Buffer.isBuffer(content) ? Buffer.from(content) : Buffer.from(content, 'utf8')));
     }
     this.bucket.store.putMany(records);
+  }
+
+  /**
+   * One object as other upload paths leave it: `parts` gives it the etag v2 of a multipart upload with those part
+   * sizes (listed with `needparts=true`); `hash` an arbitrary hash (an opaque one, as Kodo's S3 API may leave);
+   * `md5: false` leaves the MD5 out of listings and stat (Kodo guarantees it only for form uploads).
+   */
+  seedObject(key: string, content: string | Buffer, opts: SeedOptions = {}): void {
+    const data = Buffer.isBuffer(content) ? Buffer.from(content) : Buffer.from(content, 'utf8');
+    if (opts.parts && opts.parts.reduce((a, b) => a + b, 0) !== data.length) throw new RangeError(`seedObject ${key}: parts do not add up to ${data.length} bytes`);
+    const hash = opts.hash ?? (opts.parts ? etagV2(data, opts.parts) : undefined);
+    const record = this.bucket.newRecord(key, data, { hash, parts: opts.parts });
+    if (opts.md5 === false) record.md5 = '';
+    this.bucket.store.put(record);
   }
 
   reset(): void {

@@ -5,9 +5,9 @@ import { EmulatorCore } from './core.js';
 import { DirStore } from './dir-store.js';
 import { createEmulatorServer } from './server.js';
 import { MemoryStore } from './store.js';
-import type { Counters, FaultSpec, StoredObject } from './types.js';
+import type { Counters, FaultSpec, SeedOptions, StoredObject } from './types.js';
 
-export type { Counters, FaultSpec, RouteName, StoredObject } from './types.js';
+export type { Counters, FaultSpec, RouteName, SeedOptions, StoredObject } from './types.js';
 
 export interface EmulatorOptions {
   /** 0 = any free port (the default). */
@@ -35,6 +35,8 @@ export interface Emulator {
   private: boolean;
   /** Sets or overwrites objects (new putTime). */
   seed(objects: Record<string, string | Buffer>): void;
+  /** Sets or overwrites one object shaped by `opts`: etag v2 over `parts`, an opaque `hash`, no MD5 (see SeedOptions). */
+  seedObject(key: string, content: string | Buffer, opts?: SeedOptions): void;
   /** Drops all objects, faults, counters and upload sessions. */
   reset(): void;
   /** A snapshot in key order (UTF-8 byte order). */
@@ -88,6 +90,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     secretKey: credentials.secretKey,
     private: Boolean(opts.private),
     seed: (objects) => core.seed(objects),
+    seedObject: (key, content, seedOpts) => core.seedObject(key, content, seedOpts),
     reset: () => core.reset(),
     objects: () => core.objects(),
     getObject: (key) => core.getObject(key),

@@ -20,8 +20,8 @@ export function statOf(record: ObjectRecord, needParts = false): Record<string, 
     mimeType: record.mimeType,
     putTime: record.putTime,
     type: record.type,
-    md5: record.md5,
   };
+  if (record.md5) out.md5 = record.md5;
   if (record.endUser) out.endUser = record.endUser;
   if (record.status) out.status = record.status;
   if (record.meta) out['x-qn-meta'] = record.meta;

@@ -72,7 +72,7 @@ export interface StoredObject {
   mimeType: string;
   /** 100 ns units (Date.now() * 10^4, strictly increasing, always exactly representable). */
   putTime: number;
-  /** Hex MD5 of `data` as uploaded. */
+  /** Hex MD5 of `data` as uploaded; '' when the server does not report one (not a form upload). */
   md5: string;
   /** Storage class: 0 standard, 1 IA, 2 archive, 3 deep archive, 4 archive-IR, 5 intelligent tiering. */
   type: number;
@@ -87,4 +87,14 @@ export interface ObjectRecord extends StoredObject {
   status?: number;
   /** `x-qn-meta-*` metadata, names without the prefix. */
   meta?: Record<string, string>;
+}
+
+/** How `seedObject` shapes an object beyond its bytes. */
+export interface SeedOptions {
+  /** Part sizes of a multipart upload: the hash becomes their etag v2. */
+  parts?: number[];
+  /** Any hash (e.g. an opaque one no local computation reproduces). */
+  hash?: string;
+  /** false: no MD5 in listings and stat. */
+  md5?: boolean;
 }

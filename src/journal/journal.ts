@@ -1,3 +1,5 @@
+import type { VerifiedBy } from '../core/content-check.js';
+import type { HashKind } from '../core/hash-kind.js';
 import type { JournalEntry } from '../core/types.js';
 import type { VersionEnd, VersionLocation, VersionRecord } from '../core/versions.js';
 import type { LogLevel } from '../config/config.js';
@@ -52,9 +54,16 @@ export interface Journal {
   /**
    * Insert or replace the row for entry.key. Version history follows in the same transaction: when the hash changes,
    * the key's current version ends (as `ended` says; default: its bytes are gone) and a new one starts at
-   * entry.syncedAt in entry.runId.
+   * entry.syncedAt in entry.runId. With `check`, the key's file_checks row too, in the same transaction.
    */
-  recordEntry(entry: JournalEntry, ended?: VersionEnd): Promise<void>;
+  recordEntry(entry: JournalEntry, ended?: VersionEnd, check?: FileCheck): Promise<void>;
+  /** The check recorded for `key` while it is about `remoteHash` (null when none is, or it is stale). */
+  fileCheck(key: string, remoteHash: string): Promise<FileCheck | null>;
+  /** Copies checked only by MD5 or size (their hash cannot be reproduced), in key order, current rows only. */
+  unverifiedCopies(): Promise<UnverifiedCopy[]>;
+  /** The cached region query answer for `bucket` when asked the same way and not expired at `nowMs`. */
+  cachedRegion(bucket: string, asked: string, nowMs: number): Promise<string | null>;
+  cacheRegion(bucket: string, asked: string, answer: string, expiresAtMs: number): Promise<void>;
   /**
    * Several rows in one transaction (all or none): for runs of actions that move no bytes (`record`), where one
    * transaction per row would dominate. Each entry must still be an observed state.
@@ -122,6 +131,25 @@ export interface VersionStats {
   storeBytes: number;
   trashObjects: number;
   trashBytes: number;
+}
+
+/** How the local copy of one object version was checked (migration 004). */
+export interface FileCheck {
+  /** The object version (hash) this is about. */
+  remoteHash: string;
+  hashKind: HashKind;
+  verifiedBy: VerifiedBy;
+  /** qetag of the local bytes, when known. */
+  localQetag: string | null;
+  /** scheme://host of the origin that served the download; null when the copy was not downloaded. */
+  servedBy: string | null;
+}
+
+export interface UnverifiedCopy {
+  key: string;
+  path: string;
+  verifiedBy: VerifiedBy;
+  hashKind: HashKind;
 }
 
 /** What identifies a multipart upload in progress and the local file version it is sending. */

@@ -13,6 +13,8 @@ import { SqliteJournal } from './sqlite-journal.js';
 const SNAPSHOT_MIGRATION = '003-files-snapshot';
 /** The migration that adds version history (see migrations/005-versions.ts). */
 const VERSIONS_MIGRATION = '005-versions';
+/** The migration that adds file_checks and region_cache (migrations/004-file-checks.ts). */
+const CHECKS_MIGRATION = '004-file-checks';
 
 /** How long a statement waits for another connection's lock (e.g. `qjournal log` reading while a sync commits). */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -53,7 +55,7 @@ async function openWritable(file: string): Promise<Journal> {
     sqlite.pragma('foreign_keys = ON');
     const applied = assertKnownSchema(sqlite, file);
     const db = Object.keys(migrations).every((name) => applied.includes(name)) ? undefined : await migrate(sqlite, file);
-    return new SqliteJournal(file, sqlite, db, { readonly: false, hasSnapshot: true, hasVersions: true });
+    return new SqliteJournal(file, sqlite, db, { readonly: false, hasSnapshot: true, hasVersions: true, hasChecks: true });
   } catch (err) {
     if (sqlite.open) sqlite.close();
     throw asJournalError(file, err);
@@ -77,6 +79,7 @@ async function openReadonly(file: string): Promise<Journal> {
       readonly: true,
       hasSnapshot: applied.includes(SNAPSHOT_MIGRATION),
       hasVersions: applied.includes(VERSIONS_MIGRATION),
+      hasChecks: applied.includes(CHECKS_MIGRATION),
     });
   } catch (err) {
     if (sqlite.open) sqlite.close();

@@ -14,6 +14,8 @@ export interface Database {
   upload_parts: UploadPartsTable;
   files_snapshot: FilesSnapshotTable;
   files_snapshot_state: FilesSnapshotStateTable;
+  file_checks: FileChecksTable;
+  region_cache: RegionCacheTable;
   versions: VersionsTable;
 }
 
@@ -110,4 +112,27 @@ export interface FilesSnapshotStateTable {
   one: number;
   pages: number;
   rows: number;
+}
+
+/** How the local copy of `remote_hash` was checked (migration 004); stale once `files` holds another hash for the key. */
+export interface FileChecksTable {
+  key: string;
+  remote_hash: string;
+  /** A `HashKind`. */
+  hash_kind: string;
+  /** A `VerifiedBy`. */
+  verified_by: string;
+  local_qetag: string | null;
+  /** scheme://host of the download origin that served the copy; null when it was not downloaded. */
+  served_by: string | null;
+  checked_at: number;
+}
+
+/** The region query's answer per bucket, kept until `expires_at` (Unix ms). */
+export interface RegionCacheTable {
+  bucket: string;
+  asked: string;
+  answer: string;
+  fetched_at: number;
+  expires_at: number;
 }

@@ -1,16 +1,20 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { LogLevel } from '../config/config.js';
+import type { VerifiedBy } from '../core/content-check.js';
+import type { HashKind } from '../core/hash-kind.js';
 import type { JournalEntry } from '../core/types.js';
 import type { VersionEnd, VersionLocation, VersionRecord } from '../core/versions.js';
 import { compiledWorker, streamFromWorker, type StreamWindow } from '../threads/worker-stream.js';
 import { readonlyError } from './empty-journal.js';
 import type {
   EventRecord,
+  FileCheck,
   Journal,
   RunCounts,
   RunOutcome,
   RunRecord,
+  UnverifiedCopy,
   UploadPartRecord,
   UploadSessionInfo,
   UploadSessionRecord,
@@ -21,7 +25,7 @@ import { refreshSnapshot, snapshotPages, tablePages } from './entry-pages.js';
 import { ENTRY_COLUMNS, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
 import type { EntryPagesInput } from './entry-pages-worker.js';
 import { kyselyOver } from './kysely-over.js';
-import type { Database as Schema, FilesTable, RunsTable } from './schema.js';
+import type { Database as Schema, FileChecksTable, FilesTable, RunsTable } from './schema.js';
 
 /** Pages the worker may read ahead of the caller. */
 const ENTRY_PAGES_WINDOW: StreamWindow = { first: 4, steady: 4 };
@@ -55,7 +59,7 @@ export class SqliteJournal implements Journal {
     /** The kysely instance over `sqlite` if one was made already (to migrate); else made on first need. */
     db: Kysely<Schema> | undefined,
     /** hasSnapshot: the file has files_snapshot (migration 003); a read-only open of an older file does not. */
-    private readonly opts: { readonly: boolean; hasSnapshot: boolean; hasVersions?: boolean },
+    private readonly opts: { readonly: boolean; hasSnapshot: boolean; hasVersions?: boolean; hasChecks?: boolean },
   ) {
     if (db) this.#db = Promise.resolve(db);
   }
@@ -107,13 +111,56 @@ export class SqliteJournal implements Journal {
     return row ? toEntry(row) : null;
   }
 
-  async recordEntry(entry: JournalEntry, ended?: VersionEnd): Promise<void> {
-    const upsert = this.writes().upsertEntry;
+  async recordEntry(entry: JournalEntry, ended?: VersionEnd, check?: FileCheck): Promise<void> {
+    const w = this.writes();
     const v = this.versionRows();
     this.sqlite.transaction(() => {
       v.transition(entry.key, versionOf(entry), entry.syncedAt, entry.runId, ended);
-      upsert.run(entryParams(entry));
+      w.upsertEntry.run(entryParams(entry));
+      if (check) {
+        w.upsertCheck.run({
+          key: entry.key,
+          remote_hash: check.remoteHash,
+          hash_kind: check.hashKind,
+          verified_by: check.verifiedBy,
+          local_qetag: check.localQetag,
+          served_by: check.servedBy,
+          checked_at: Date.now(),
+        });
+      }
     })();
+  }
+
+  async fileCheck(key: string, remoteHash: string): Promise<FileCheck | null> {
+    if (!this.opts.hasChecks) return null;
+    const row = this.reads().fileCheck.get(key, remoteHash);
+    return row ? toFileCheck(row) : null;
+  }
+
+  async unverifiedCopies(): Promise<UnverifiedCopy[]> {
+    if (!this.opts.hasChecks) return [];
+    return this.reads()
+      .unverified.all()
+      .map((r) => ({ key: r.key, path: r.path, verifiedBy: r.verified_by as VerifiedBy, hashKind: r.hash_kind as HashKind }));
+  }
+
+  async cachedRegion(bucket: string, asked: string, nowMs: number): Promise<string | null> {
+    if (!this.opts.hasChecks) return null;
+    const row = this.sqlite.prepare<[string, string, number], { answer: string }>(
+      'select answer from region_cache where bucket = ? and asked = ? and expires_at > ?',
+    ).get(bucket, asked, nowMs);
+    return row?.answer ?? null;
+  }
+
+  async cacheRegion(bucket: string, asked: string, answer: string, expiresAtMs: number): Promise<void> {
+    this.assertWritable();
+    this.sqlite
+      .prepare(
+        `insert into region_cache (bucket, asked, answer, fetched_at, expires_at) values (?, ?, ?, ?, ?)
+         on conflict (bucket) do update set asked = excluded.asked, answer = excluded.answer, fetched_at = excluded.fetched_at,
+           expires_at = excluded.expires_at`,
+      )
+      .run(bucket, asked, answer, Date.now(), expiresAtMs);
   }
 
   async recordEntries(entries: readonly JournalEntry[]): Promise<void> {
@@ -374,12 +421,24 @@ export class SqliteJournal implements Journal {
 }
 
 function prepareReads(sqlite: BetterSqlite3.Database) {
+  let fileCheck: BetterSqlite3.Statement<[string, string], Selectable<FileChecksTable>> | undefined;
+  let unverified: BetterSqlite3.Statement<[], { key: string; path: string; verified_by: string; hash_kind: string }> | undefined;
   return {
     // raw(true): arrays, mapped to object literals of one shape (cheaper to build here, monomorphic in the planner).
     selectEntries: sqlite
       .prepare<[], EntryRow>(`select ${ENTRY_COLUMNS} from files`)
       .raw(true),
     lastRun: sqlite.prepare<[], Selectable<RunsTable>>('select * from runs order by id desc limit 1'),
+    // Prepared on first use only: a read-only open of a journal from before migration 004 has no file_checks.
+    get fileCheck() {
+      return (fileCheck ??= sqlite.prepare<[string, string], Selectable<FileChecksTable>>('select * from file_checks where key = ? and remote_hash = ?'));
+    },
+    get unverified() {
+      return (unverified ??= sqlite.prepare<[], { key: string; path: string; verified_by: string; hash_kind: string }>(
+        `select c.key, f.path, c.verified_by, c.hash_kind from file_checks c join files f on f.key = c.key and f.remote_hash = c.remote_hash
+         where c.verified_by in ('md5', 'size') order by c.key`,
+      ));
+    },
   };
 }
 
@@ -394,6 +453,13 @@ function prepareWrites(sqlite: BetterSqlite3.Database) {
          run_id = excluded.run_id`,
     ),
     deleteEntry: sqlite.prepare<[string]>('delete from files where key = ?'),
+    upsertCheck: sqlite.prepare<Insertable<FileChecksTable>>(
+      `insert into file_checks (key, remote_hash, hash_kind, verified_by, local_qetag, served_by, checked_at)
+       values (@key, @remote_hash, @hash_kind, @verified_by, @local_qetag, @served_by, @checked_at)
+       on conflict (key) do update set remote_hash = excluded.remote_hash, hash_kind = excluded.hash_kind,
+         verified_by = excluded.verified_by, local_qetag = excluded.local_qetag, served_by = excluded.served_by,
+         checked_at = excluded.checked_at`,
+    ),
     insertRun: sqlite.prepare<Insertable<RunsTable>>('insert into runs (command, direction, started_at) values (@command, @direction, @started_at)'),
     finishRun: sqlite.prepare<Updateable<RunsTable> & { id: number }>(
       `update runs set finished_at = @finished_at, outcome = @outcome, message = @message, downloaded = @downloaded,
@@ -438,6 +504,16 @@ function entryParams(e: JournalEntry): Insertable<FilesTable> {
 
 function versionOf(e: JournalEntry): { hash: string; fsize: number; putTime: number } {
   return { hash: e.remoteHash, fsize: e.fsize, putTime: e.putTime };
+}
+
+function toFileCheck(r: Selectable<FileChecksTable>): FileCheck {
+  return {
+    remoteHash: r.remote_hash,
+    hashKind: r.hash_kind as HashKind,
+    verifiedBy: r.verified_by as VerifiedBy,
+    localQetag: r.local_qetag,
+    servedBy: r.served_by,
+  };
 }
 
 function toRunRecord(r: Selectable<RunsTable>): RunRecord {

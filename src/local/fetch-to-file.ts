@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { QetagHasher } from '../core/qetag.js';
+import { ContentChecker, type ContentCheck } from '../core/content-check.js';
 import type { RemoteObject } from '../core/types.js';
 import { RemoteError } from '../errors.js';
 import { remoteErrorFromThrown } from '../remote/classify.js';
@@ -30,9 +30,12 @@ export function partialPath(paths: RootPaths, object: RemoteObject): string {
 
 /**
  * Download `object` to `relPath` safely: bytes go to a partial file under `.qjournal/tmp/` (resumed with Range when an
- * earlier attempt left one), are verified against the listed size and qetag, fsynced, and only then renamed into
- * place — after re-checking that the target is still what the plan saw. A bad download never reaches the final path.
- * Returns the fresh stat of the written file.
+ * earlier attempt left one), are verified against the listed size and hash (by its kind: `ContentChecker`), fsynced,
+ * and only then renamed into place — after re-checking that the target is still what the plan saw. A bad download
+ * never reaches the final path. The partial file is named after the hash it belongs to, and a response whose ETag
+ * names another hash (the object was replaced since it was listed) is refused and the partial dropped: a resumed
+ * download never splices two versions, whatever the hash kind. Returns the fresh stat of the written file and how its
+ * content was checked.
  */
 export async function fetchToFile(opts: {
   remote: RemoteStore;
@@ -48,8 +51,9 @@ export async function fetchToFile(opts: {
    * when `expected` is a file): keeps the old bytes as a version (they must be gone from that path when it returns).
    */
   beforeReplace?: (finalPath: string) => Promise<void>;
-}): Promise<{ size: number; mtimeMs: number }> {
+}): Promise<{ size: number; mtimeMs: number; check: ContentCheck; servedBy?: string }> {
   const { remote, paths, object, relPath } = opts;
+  let servedBy: string | undefined;
   const finalPath = opts.absoluteTarget ?? resolveInside(paths.root, relPath);
   const folders = foldersOf(paths);
   if (!folders.has(paths.tmpDir)) {
@@ -64,24 +68,36 @@ export async function fetchToFile(opts: {
   const fd = await openFd(part, 'a');
   let sinkOwnsFd = false;
   let have = 0;
+  let check: ContentCheck;
   try {
     have = (await fstatFd(fd)).size;
     if (have > object.fsize) {
       await ftruncateFd(fd, 0);
       have = 0;
     }
-    let hasher = new QetagHasher();
+    let hasher = new ContentChecker(object);
     // Re-hash what an earlier attempt left so the final qetag covers the whole file.
     if (have > 0) await pipeline(createReadStream(part, { end: have - 1, highWaterMark: 1 << 20 }), hashInto(hasher));
 
     const sink = syncedFileSink(fd, mtime);
     if (have < object.fsize || object.fsize === 0) {
-      const { body, status } = await remote.openDownload(object.key, have > 0 ? have : undefined);
+      const { body, status, etag, servedBy: from } = await remote.openDownload(object.key, have > 0 ? have : undefined);
+      servedBy = from;
+      if (etag !== undefined && etag !== object.hash) {
+        body.destroy();
+        await ftruncateFd(fd, 0);
+        have = 0;
+        throw new RemoteError(
+          'protocol',
+          `download ${object.key}`,
+          `the object changed since it was listed (it now has hash ${etag}, listed ${object.hash}); the next run gets the new version`,
+        );
+      }
       if (have > 0 && status !== 206) {
         // The server ignored the Range: start over.
         await ftruncateFd(fd, 0);
         have = 0;
-        hasher = new QetagHasher();
+        hasher = new ContentChecker(object);
       }
       sinkOwnsFd = true;
       await receiveBody(body, sink, object, have, hasher, opts.onBytes);
@@ -91,10 +107,10 @@ export async function fetchToFile(opts: {
       await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
     }
 
-    const hash = hasher.digest();
-    if (!object.hash.startsWith('n') && hash !== object.hash) {
+    check = hasher.finish();
+    if (!check.ok) {
       await fsp.rm(part, { force: true });
-      throw new RemoteError('integrity', `download ${object.key}`, `content hash ${hash} does not match the listed ${object.hash}`);
+      throw new RemoteError('integrity', `download ${object.key}`, `content ${check.verifiedBy} ${check.actual} does not match the listed ${check.expected}`);
     }
   } finally {
     if (!sinkOwnsFd) {
@@ -129,7 +145,7 @@ export async function fetchToFile(opts: {
     }
   }
   const st = await fsp.stat(finalPath);
-  return { size: st.size, mtimeMs: st.mtimeMs };
+  return { size: st.size, mtimeMs: st.mtimeMs, check, servedBy };
 }
 
 const openFd = promisify(open);
@@ -139,7 +155,7 @@ const futimesFd = promisify(futimes);
 const closeFd = promisify(close);
 const writevFd = promisify(writev);
 
-function hashInto(hasher: QetagHasher): Writable {
+function hashInto(hasher: ContentChecker): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, cb) {
       hasher.update(chunk);
@@ -201,7 +217,7 @@ async function receiveBody(
   out: Writable,
   object: RemoteObject,
   have: number,
-  hasher: QetagHasher,
+  hasher: ContentChecker,
   onBytes: ((n: number) => void) | undefined,
 ): Promise<void> {
   let received = have;

@@ -9,6 +9,7 @@ import type { RemoteObject } from '../core/types.js';
 import { RemoteError } from '../errors.js';
 import { remoteErrorFromStatus, remoteErrorFromThrown } from './classify.js';
 import { createPacer, type Pacer } from './bandwidth.js';
+import { hashKind } from '../core/hash-kind.js';
 import { encodeKeyForUrl } from './download-url.js';
 import { multipartUpload } from './multipart-upload.js';
 import { withRetry } from './retry.js';
@@ -55,6 +56,23 @@ function keepAliveListing(): SdkHttpClient['middlewares'][number] {
   };
 }
 
+/**
+ * An SDK middleware that asks `/list` and `/stat` for `needparts=true`, so etag-v2 objects come with their part sizes
+ * (what their hash is computed over) without a stat per object. The SDK has no option for it; this must run before the
+ * signing middleware, since the signature covers the query.
+ */
+function needParts(): SdkHttpClient['middlewares'][number] {
+  return {
+    send(req, next) {
+      const { pathname, search } = new URL(req.url);
+      if ((pathname === '/list' || pathname.startsWith('/stat/')) && !/[?&]needparts=/.test(search)) {
+        req.url += search ? '&needparts=true' : '?needparts=true';
+      }
+      return next(req);
+    },
+  };
+}
+
 /** A RemoteStore on the official `qiniu` SDK. Every response's status code is checked: the SDK resolves on errors. */
 export class QiniuStore implements RemoteStore {
   private readonly mac: qiniu.auth.digest.Mac;
@@ -79,6 +97,7 @@ export class QiniuStore implements RemoteStore {
     const client = (this.bucketManager as unknown as { _httpClient: SdkHttpClient })._httpClient;
     client.timeout = MANAGEMENT_TIMEOUT_MS;
     client.middlewares.push(keepAliveListing());
+    client.middlewares.unshift(needParts());
     this.formUploader = new qiniu.form_up.FormUploader(sdkConfig);
     this.upBase = upBaseUrl(endpoints, region);
     const agentFor = (url: string) =>
@@ -137,7 +156,7 @@ export class QiniuStore implements RemoteStore {
     return `${url}&token=${this.mac.accessKey}:${qiniu.util.base64ToUrlSafe(sign)}`;
   }
 
-  openDownload(key: string, start?: number): Promise<{ body: Readable; status: number; length: number }> {
+  openDownload(key: string, start?: number): ReturnType<RemoteStore['openDownload']> {
     const url = new URL(this.downloadUrl(key));
     const operation = `download ${key}`;
     // node:http sends the path exactly as given: WHATWG URL handling would drop `.`/`..` segments of odd keys.
@@ -166,7 +185,8 @@ export class QiniuStore implements RemoteStore {
           res.setTimeout(DOWNLOAD_IDLE_TIMEOUT_MS, () => res.destroy(new Error('download stalled')));
           const body = this.paceDown ? res.pipe(pacedStream(this.paceDown)) : res;
           if (body !== res) res.once('error', (err) => body.destroy(err));
-          resolve({ body, status, length: Number(res.headers['content-length'] ?? -1) });
+          const etag = etagOf(res.headers.etag);
+          resolve({ body, status, length: Number(res.headers['content-length'] ?? -1), etag, servedBy: url.origin });
         },
       );
       req.setTimeout(DOWNLOAD_IDLE_TIMEOUT_MS, () => req.destroy(new Error('timeout')));
@@ -283,6 +303,13 @@ export class QiniuStore implements RemoteStore {
   }
 }
 
+/** `"<hash>"`, `W/"<hash>"` or a CDN's `"<hash>.gz"` → the hash; undefined when absent or empty. */
+export function etagOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const hash = header.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1').replace(/\.gz$/, '');
+  return hash === '' ? undefined : hash;
+}
+
 function pacedStream(pace: Pacer): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -291,8 +318,17 @@ function pacedStream(pace: Pacer): Transform {
   });
 }
 
-function toRemoteObject(item: { key: string; hash: string; fsize: number; putTime: number; mimeType?: string }): RemoteObject {
-  return { key: item.key, hash: item.hash, fsize: Number(item.fsize), putTime: Number(item.putTime), mimeType: item.mimeType };
+type ListedItem = { key: string; hash: string; fsize: number; putTime: number; mimeType?: string; parts?: unknown; md5?: unknown };
+
+function toRemoteObject(item: ListedItem): RemoteObject {
+  const object: RemoteObject = { key: item.key, hash: item.hash, fsize: Number(item.fsize), putTime: Number(item.putTime), mimeType: item.mimeType };
+  // Only what checking a non-qetag hash needs: nothing more is held per listed object for the common `F`/`l` hashes.
+  const first = item.hash.charCodeAt(0);
+  if (first !== 0x46 /* F */ && first !== 0x6c /* l */) {
+    if (Array.isArray(item.parts) && item.parts.every((n) => Number.isSafeInteger(n) && n >= 0)) object.parts = item.parts as number[];
+    if (typeof item.md5 === 'string' && /^[0-9a-f]{32}$/i.test(item.md5) && hashKind(item.hash) === 'opaque') object.md5 = item.md5;
+  }
+  return object;
 }
 
 function upBaseUrl(endpoints: Config['endpoints'], region: string): string {

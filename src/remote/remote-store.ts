@@ -18,8 +18,11 @@ export interface RemoteStore {
   stat(key: string): Promise<RemoteObject | null>;
   /** The (signed, for private buckets) download URL of `key`, with the key percent-encoded by us. */
   downloadUrl(key: string): string;
-  /** GET the object, optionally from byte `start` (Range). */
-  openDownload(key: string, start?: number): Promise<{ body: Readable; status: number; length: number }>;
+  /**
+   * GET the object, optionally from byte `start` (Range). `etag`: the hash the response says it carries (quotes and a
+   * CDN's `.gz` suffix removed), when it sent one; `servedBy`: the origin (scheme://host) that answered.
+   */
+  openDownload(key: string, start?: number): Promise<{ body: Readable; status: number; length: number; etag?: string; servedBy?: string }>;
   /**
    * Upload a local file. `expectRemoteHash === null`: insert-only (RemoteError 'exists' when the key holds other
    * bytes). Otherwise overwrite.

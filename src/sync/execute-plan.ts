@@ -3,7 +3,9 @@ import type { Action, JournalEntry, LocalFile, Plan, RemoteObject } from '../cor
 import { remoteTrashKey } from '../core/remote-trash.js';
 import { assertNever } from '../core/types.js';
 import { RemoteError } from '../errors.js';
-import type { Journal, RunCounts } from '../journal/journal.js';
+import type { ContentCheck } from '../core/content-check.js';
+import { hashKind } from '../core/hash-kind.js';
+import type { FileCheck, Journal, RunCounts } from '../journal/journal.js';
 import { ensureParentInside, fetchToFile, recheckTarget, TargetChangedError } from '../local/fetch-to-file.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { versionKeeping, type VersionEnd } from '../core/versions.js';
@@ -172,7 +174,11 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       const stat = await download(action.remote, action.path, expected, deps, beforeReplace);
       counts.downloaded++;
       counts.bytesDown += action.remote.fsize;
-      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, stat, deps), keeping.ends ?? undefined);
+      await deps.journal.recordEntry(
+        entryOf(action.key, action.path, action.remote, stat, deps),
+        keeping.ends ?? undefined,
+        downloadCheck(action.remote, stat),
+      );
       return;
     }
     case 'upload': {
@@ -215,7 +221,8 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       const abs = resolveInside(deps.paths.root, action.path);
       const st = await freshStat(abs, action.path, action.local);
       logger.debug(`Recording ${action.key}: same content on both sides`);
-      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, st, deps));
+      const check = action.reason === 'in-sync' ? undefined : recordCheck(action.remote, action.local);
+      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, st, deps), undefined, check);
       return;
     }
     case 'move-remote':
@@ -267,7 +274,11 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       const stat = await download(action.remote, action.path, null, deps);
       counts.downloaded++;
       counts.bytesDown += action.remote.fsize;
-      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, stat, deps), versionKeeping(action, true).ends ?? undefined);
+      await deps.journal.recordEntry(
+        entryOf(action.key, action.path, action.remote, stat, deps),
+        versionKeeping(action, true).ends ?? undefined,
+        downloadCheck(action.remote, stat),
+      );
       return;
     }
     case 'forget': {
@@ -374,7 +385,7 @@ async function download(
   expected: { size: number; mtimeMs: number } | null,
   deps: ExecuteDeps,
   beforeReplace?: (finalPath: string) => Promise<void>,
-): Promise<{ size: number; mtimeMs: number }> {
+): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
   return withRetry(
     () =>
       fetchToFile({
@@ -389,6 +400,28 @@ async function download(
     undefined,
     (err, attempt, delay) => deps.logger.warn(`Retrying ${object.key} (attempt ${attempt} failed: ${err.message}) in ${Math.round(delay)} ms`),
   );
+}
+
+/** What the journal keeps about how a downloaded copy was checked, and which origin served it. */
+export function downloadCheck(object: RemoteObject, fetched: { check: ContentCheck; servedBy?: string }): FileCheck {
+  return {
+    remoteHash: object.hash,
+    hashKind: fetched.check.kind,
+    verifiedBy: fetched.check.verifiedBy,
+    localQetag: fetched.check.localQetag,
+    servedBy: fetched.servedBy ?? null,
+  };
+}
+
+/**
+ * Same bytes on both sides: for an object whose hash is not a plain qetag, keep the local qetag (to recognise the copy
+ * when it is touched) and how the sameness was found. Nothing for plain qetags: the hash says it all. (A touched copy
+ * found unchanged, `in-sync`, keeps the check its download recorded.)
+ */
+function recordCheck(object: RemoteObject, local: LocalFile): FileCheck | undefined {
+  const kind = hashKind(object.hash);
+  if (kind === 'v1-single' || kind === 'v1-multi' || local.hash === undefined) return undefined;
+  return { remoteHash: object.hash, hashKind: kind, verifiedBy: kind === 'etag-v2' ? 'etag-v2' : object.md5 ? 'md5' : 'size', localQetag: local.hash, servedBy: null };
 }
 
 function expectedOf(file: LocalFile | undefined): { size: number; mtimeMs: number } | null {

@@ -2,7 +2,9 @@ import { compileExcludes } from '../core/filter.js';
 import { isRemoteTrashKey } from '../core/remote-trash.js';
 import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
-import { hashFile } from '../local/hash-file.js';
+import { decodePathToKey } from '../core/keys.js';
+import { isPlainQetag } from '../core/hash-kind.js';
+import { checkFile, hashFile } from '../local/hash-file.js';
 import { resolveInside } from '../local/root-paths.js';
 import { walkInKeyOrder } from '../local/walk-in-key-order.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -54,20 +56,54 @@ export async function gatherState(deps: {
 
 const HASH_CONCURRENCY = 4;
 
+/** What `hashAmbiguous` needs to compare files with objects whose hash is not a plain qetag. */
+export interface HashContext {
+  /** The planned remote objects (a file is compared with the object of its key). */
+  remote: readonly RemoteObject[];
+  prefix: string;
+  /** The journal's check rows: the local qetag a non-qetag object's copy had when it was synced. */
+  checks: Pick<Journal, 'fileCheck'>;
+}
+
 /**
  * Hash only what is ambiguous (git-index / Unison fastcheck): a file whose size and mtime equal its journal row is
  * unchanged; every other file gets its qetag. Mutates `local` in place and returns the number of bytes hashed.
+ *
+ * With `context`, a file whose object has an etag-v2 hash is hashed over that object's parts too, and one whose object
+ * has an opaque hash is compared by the listed MD5 (same pass over the bytes); the hashes found equal go to
+ * `file.matches`. So does a journaled non-qetag hash whose copy had this qetag when it was synced: a touched copy,
+ * or the same bytes on both sides, is recognised whatever the hash kind (see `hasContent`).
  */
-export async function hashAmbiguous(root: string, local: LocalFile[], journal: JournalEntry[]): Promise<number> {
+export async function hashAmbiguous(root: string, local: LocalFile[], journal: JournalEntry[], context?: HashContext): Promise<number> {
   const byPath = new Map<string, JournalEntry>();
   for (const entry of journal) byPath.set(entry.path, entry);
   const todo = local.filter((file) => {
     const entry = byPath.get(file.path);
     return !entry || entry.localSize !== file.size || entry.localMtimeMs !== file.mtimeMs;
   });
+  const remoteByKey = new Map<string, RemoteObject>();
+  if (context) for (const object of context.remote) if (!isPlainQetag(object.hash)) remoteByKey.set(object.key, object);
   let bytes = 0;
   await runPool(todo, HASH_CONCURRENCY, async (file) => {
-    file.hash = await hashFile(resolveInside(root, file.path));
+    const abs = resolveInside(root, file.path);
+    const entry = byPath.get(file.path);
+    const decoded = context && !entry ? decodePathToKey(file.path, context.prefix) : undefined;
+    const key = entry?.key ?? (typeof decoded === 'string' ? decoded : undefined);
+    const object = key === undefined ? undefined : remoteByKey.get(key);
+    const matches: string[] = [];
+    if (object && object.fsize === file.size) {
+      const check = await checkFile(abs, object);
+      file.hash = check.localQetag;
+      // Equal size alone says nothing about the content.
+      if (check.ok && check.verifiedBy !== 'size') matches.push(object.hash);
+    } else {
+      file.hash = await hashFile(abs);
+    }
+    if (context && entry && !isPlainQetag(entry.remoteHash)) {
+      const journaled = await context.checks.fileCheck(entry.key, entry.remoteHash);
+      if (journaled?.localQetag === file.hash && !matches.includes(entry.remoteHash)) matches.push(entry.remoteHash);
+    }
+    if (matches.length > 0) file.matches = matches;
     bytes += file.size;
   });
   return bytes;

@@ -14,6 +14,7 @@ import { findInTrash } from '../local/trash.js';
 import { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
+import { downloadCheck } from './execute-plan.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
 import { withRetry } from '../remote/retry.js';
 
@@ -66,7 +67,7 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
       const st = await withRetry(() =>
         fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined }),
       );
-      if (!req.to && relPath) await journal.recordEntry(entry(object, st, relPath));
+      if (!req.to && relPath) await journal.recordEntry(entry(object, st, relPath), undefined, downloadCheck(object, st));
       counts.downloaded = 1;
       counts.bytesDown = object.fsize;
       await journal.finishRun(runId, 'ok', counts);

@@ -4,7 +4,7 @@ import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
 import { inSyncCount, type Direction, type LocalFile, type Plan, type RemoteObject } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
-import type { Journal, RunCounts, RunOutcome, RunRecord, VersionStats } from '../journal/journal.js';
+import type { Journal, RunCounts, RunOutcome, RunRecord, UnverifiedCopy, VersionStats } from '../journal/journal.js';
 import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
 import { foldsCase } from '../local/folds-case.js';
@@ -176,7 +176,9 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
 }
 
 /** `qjournal status`: the plan a sync would run, computed read-only. */
-export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>): Promise<{ plan: Plan; lastRun: RunRecord | null; versions: VersionStats }> {
+export async function computeStatus(
+  req: Omit<SyncRequest, 'dryRun' | 'onEvent'>,
+): Promise<{ plan: Plan; lastRun: RunRecord | null; versions: VersionStats; unverified: UnverifiedCopy[] }> {
   const prelist = await checkAccess(req);
   try {
     const journal = await openJournal(req.config.journal.path, { readonly: true });
@@ -184,7 +186,7 @@ export async function computeStatus(req: Omit<SyncRequest, 'dryRun' | 'onEvent'>
       const early = { walk: req.prewalk, pages: prelist?.pages };
       const direction = req.direction ?? req.config.sync.direction;
       const { plan } = await buildPlan({ ...req, dryRun: true }, journal, direction, req.now ?? new Date(), early);
-      return { plan, lastRun: await journal.lastRun(), versions: await journal.versionStats() };
+      return { plan, lastRun: await journal.lastRun(), versions: await journal.versionStats(), unverified: await journal.unverifiedCopies() };
     } finally {
       await journal.close();
     }
@@ -223,7 +225,7 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
     return { ...all, settled: 0, remoteCount: all.remote.length, journalCount: all.journal.length };
   });
   for (const skipped of gathered.skipped) logger.debug(`Skipping ${skipped}: not a regular file`);
-  const hashedBytes = await hashAmbiguous(root, gathered.local, gathered.journal);
+  const hashedBytes = await hashAmbiguous(root, gathered.local, gathered.journal, { remote: gathered.remote, prefix, checks: journal });
   logger.debug(
     `Found ${gathered.remoteCount} remote objects and ${gathered.journalCount} journal rows; ${gathered.settled} keys in sync on all sides, ` +
       `${gathered.remote.length} objects, ${gathered.local.length} local files and ${gathered.journal.length} journal rows planned; hashed ${hashedBytes} bytes`,

@@ -73,8 +73,19 @@ describe('migrations', () => {
       names: db.prepare('select name from kysely_migration order by name').pluck().all(),
       tables: db.prepare(`select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name`).pluck().all(),
     }));
-    expect(names).toEqual(['001-initial', '002-upload-sessions', '003-files-snapshot', '005-versions']);
-    expect(tables).toEqual(['events', 'files', 'files_snapshot', 'files_snapshot_state', 'runs', 'upload_parts', 'upload_sessions', 'versions']);
+    expect(names).toEqual(['001-initial', '002-upload-sessions', '003-files-snapshot', '004-file-checks', '005-versions']);
+    expect(tables).toEqual([
+      'events',
+      'file_checks',
+      'files',
+      'files_snapshot',
+      'files_snapshot_state',
+      'region_cache',
+      'runs',
+      'upload_parts',
+      'upload_sessions',
+      'versions',
+    ]);
   });
 
   it('are idempotent: reopening keeps the data and applies nothing twice', async () => {
@@ -166,9 +177,10 @@ describe('the files snapshot', () => {
     await j.recordEntries(rows(10));
     await j.refreshSnapshot();
     await j.close();
-    // The file as qjournal wrote it before migration 003.
+    // The file as qjournal wrote it before migration 003 (and so before 004).
     const db = new Database(file);
-    db.exec(`drop trigger files_snapshot_stale_on_insert; drop trigger files_snapshot_stale_on_update;
+    db.exec(`drop table file_checks; drop table region_cache; delete from kysely_migration where name = '004-file-checks';
+      drop trigger files_snapshot_stale_on_insert; drop trigger files_snapshot_stale_on_update;
       drop trigger files_snapshot_stale_on_delete; drop table files_snapshot; drop table files_snapshot_state;
       delete from kysely_migration where name = '003-files-snapshot';
       drop table versions; alter table runs drop column guard_flagged; delete from kysely_migration where name = '005-versions'`);

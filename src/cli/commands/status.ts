@@ -4,6 +4,7 @@ import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { humanBytes } from '../progress.js';
 import { planToJson, renderPlan } from '../render-plan.js';
+import { renderUnverified, unverifiedToJson } from '../render-unverified.js';
 
 export async function statusCommand(flags: { config?: string; json?: boolean }): Promise<ExitCode> {
   const loaded = await loadCommandConfig(flags.config);
@@ -18,13 +19,14 @@ export async function statusCommand(flags: { config?: string; json?: boolean }):
 async function statusWith(flags: { json?: boolean }, loaded: LoadedConfig, prewalk: Prewalk | null): Promise<ExitCode> {
   const ctx = await openContext({ loaded, json: flags.json });
   try {
-    const { plan, lastRun, versions } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger, prewalk });
+    const { plan, lastRun, versions, unverified } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger, prewalk });
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ bucket: ctx.config.bucket.name, root: ctx.config.local.root, lastRun, ...planToJson(plan, ctx.config), versions })}\n`,
+        `${JSON.stringify({ bucket: ctx.config.bucket.name, root: ctx.config.local.root, lastRun, ...planToJson(plan, ctx.config), versions, unverified: unverifiedToJson(unverified) })}\n`,
       );
     } else {
-      process.stdout.write(renderPlan(plan, { onlyActions: false, color: Boolean(process.stdout.isTTY), lastRun }));
+      const color = Boolean(process.stdout.isTTY);
+      process.stdout.write(renderPlan(plan, { onlyActions: false, color, lastRun }) + renderUnverified(unverified, { color }));
       process.stdout.write(
         `Versions: ${versions.kept} old version(s) kept: ${versions.storeFiles} file(s), ${humanBytes(versions.storeBytes)} in the local store; ` +
           `${versions.trashObjects} object(s), ${humanBytes(versions.trashBytes)} in the bucket's trash\n`,
