@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -168,17 +167,20 @@ describe.each([
   });
 
   it('left by an earlier run restarts when the object changed since', async () => {
-    const before = bytes(600 * KiB, 9);
-    const after = bytes(600 * KiB, 10);
+    const before = bytes(3 * MiB, 9);
+    const after = bytes(3 * MiB, 10);
     seed('doc.bin', before);
-    const oldHash = emu.objects().get('doc.bin')!.hash;
+    const opaque = hashKind(emu.objects().get('doc.bin')!.hash) === 'opaque';
     const ws = await makeWorkspace(emu);
-    // A partial of the old version where a killed run leaves it (named after the key and the hash it belongs to).
-    const tmp = path.join(ws.root, '.qjournal/tmp');
-    await fsp.mkdir(tmp, { recursive: true });
-    const id = createHash('sha1').update('doc.bin').digest('hex').slice(0, 16);
-    await fsp.writeFile(path.join(tmp, `${id}-${oldHash}.part`), before.subarray(0, 300 * KiB));
-    emu.seedObject('doc.bin', after, hashKind(oldHash) === 'opaque' ? { hash: 'S3-uploaded-object-etag-0003', md5: false } : { parts: [300 * KiB, 300 * KiB] });
+    // A run that gets half the bytes and gives up leaves a partial file of this version.
+    emu.addFault({ route: 'download', truncate: true, times: 1 });
+    ws.env.QJOURNAL_RETRY_ATTEMPTS = '1';
+    expect((await ws.run('sync')).code).toBe(5);
+    delete ws.env.QJOURNAL_RETRY_ATTEMPTS;
+    const [partial] = await fsp.readdir(path.join(ws.root, '.qjournal/tmp'));
+    expect((await fsp.stat(path.join(ws.root, '.qjournal/tmp', partial))).size).toBeGreaterThan(0);
+    emu.seedObject('doc.bin', after, opaque ? { hash: 'S3-uploaded-object-etag-0003', md5: false } : { parts: [2 * MiB, MiB] });
+    emu.resetCounters();
     const run = await ws.run('sync');
     expect(run.code, run.stderr).toBe(0);
     expect(emu.counters().ranges).toEqual([]);

@@ -445,3 +445,55 @@ describe('integrity and upload sessions', () => {
     expect(await store.load('k', '/p')).toMatchObject({ uploadId: 'u', parts: [{ partNumber: 1, etag: 'e', size: 1 }] });
   });
 });
+
+describe('file checks (migration 004)', () => {
+  const check = (remoteHash: string, verifiedBy: 'qetag' | 'etag-v2' | 'md5' | 'size') => ({
+    remoteHash,
+    hashKind: verifiedBy === 'qetag' ? ('v1-single' as const) : verifiedBy === 'etag-v2' ? ('etag-v2' as const) : ('opaque' as const),
+    verifiedBy,
+    localQetag: 'FhGxrH6ZOTcl0DPNhU2fmf2Pm8rh',
+    servedBy: 'http://origin.example',
+  });
+
+  it('are written with their row, read back only while the row holds the same hash, and unverified ones are listed', async () => {
+    const j = await journalAt();
+    await j.recordEntry(entry('a', { remoteHash: 'opaque-a' }), check('opaque-a', 'size'));
+    await j.recordEntry(entry('b', { remoteHash: 'opaque-b', path: 'B' }), check('opaque-b', 'md5'));
+    await j.recordEntry(entry('c', { remoteHash: 'nAAA' }), check('nAAA', 'etag-v2'));
+    await j.recordEntry(entry('d'));
+    expect(await j.fileCheck('a', 'opaque-a')).toEqual(check('opaque-a', 'size'));
+    expect(await j.fileCheck('a', 'another-hash')).toBeNull();
+    expect(await j.fileCheck('d', 'FhGxrH6ZOTcl0DPNhU2fmf2Pm8rh')).toBeNull();
+    expect(await j.unverifiedCopies()).toEqual([
+      { key: 'a', path: 'a', verifiedBy: 'size', hashKind: 'opaque' },
+      { key: 'b', path: 'B', verifiedBy: 'md5', hashKind: 'opaque' },
+    ]);
+    // The key now holds another version (written without a check): its old check no longer counts.
+    await j.recordEntry(entry('a', { remoteHash: 'Fqr0xh3cxeii2r7eDztILNmuqUNN' }));
+    expect(await j.unverifiedCopies()).toEqual([{ key: 'b', path: 'B', verifiedBy: 'md5', hashKind: 'opaque' }]);
+    await j.forget('b');
+    expect(await j.unverifiedCopies()).toEqual([]);
+  });
+
+  it('a journal from before migration 004 opened read-only has none (and no region cache)', async () => {
+    const j = await journalAt();
+    await j.recordEntry(entry('a', { remoteHash: 'opaque-a' }), check('opaque-a', 'size'));
+    await j.close();
+    const db = new Database(file);
+    db.exec(`drop table file_checks; drop table region_cache; delete from kysely_migration where name = '004-file-checks'`);
+    db.close();
+    const reader = await journalAt(file, { readonly: true });
+    expect(await reader.unverifiedCopies()).toEqual([]);
+    expect(await reader.fileCheck('a', 'opaque-a')).toBeNull();
+    expect(await reader.cachedRegion('bkt', 'uc', Date.now())).toBeNull();
+  });
+
+  it('the region cache answers until it expires, and only for the same question', async () => {
+    const j = await journalAt();
+    await j.cacheRegion('bkt', 'https://uc.qiniuapi.com ak', '{"region":"z2"}', 2_000);
+    expect(await j.cachedRegion('bkt', 'https://uc.qiniuapi.com ak', 1_999)).toBe('{"region":"z2"}');
+    expect(await j.cachedRegion('bkt', 'https://uc.qiniuapi.com ak', 2_000)).toBeNull();
+    expect(await j.cachedRegion('bkt', 'http://127.0.0.1:9 ak', 1_000)).toBeNull();
+    expect(await j.cachedRegion('other', 'https://uc.qiniuapi.com ak', 1_000)).toBeNull();
+  });
+});

@@ -53,3 +53,27 @@ describe('moveMany', () => {
     expect(err).toMatchObject({ kind: 'auth', status: 401 });
   });
 });
+
+describe('listing and stat with needparts', () => {
+  it('carry the part sizes of an etag-v2 object and the MD5 of an opaque one, nothing extra for qetags', async () => {
+    emu.seed({ plain: 'hello' });
+    emu.seedObject('v2', Buffer.alloc(3000, 1), { parts: [1000, 2000] });
+    emu.seedObject('opaque', 'bytes', { hash: 'made-by-another-upload-path' });
+    const listed = new Map<string, unknown>();
+    for await (const o of store.list('')) listed.set(o.key, o);
+    expect(listed.get('v2')).toMatchObject({ parts: [1000, 2000] });
+    expect((listed.get('v2') as { hash: string }).hash[0]).toBe('n');
+    expect(listed.get('opaque')).toMatchObject({ md5: emu.objects().get('opaque')!.md5 });
+    expect(listed.get('plain')).not.toHaveProperty('parts');
+    expect(listed.get('plain')).not.toHaveProperty('md5');
+    expect(await store.stat('v2')).toMatchObject({ parts: [1000, 2000] });
+  });
+
+  it('a download reports the ETag (the hash) and the origin that served it', async () => {
+    emu.seed({ a: 'hello' });
+    const { body, etag, servedBy } = await store.openDownload('a');
+    body.resume();
+    expect(etag).toBe('Fqr0xh3cxeii2r7eDztILNmuqUNN');
+    expect(servedBy).toBe(emu.url);
+  });
+});
