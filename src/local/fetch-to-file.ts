@@ -110,7 +110,8 @@ export async function fetchToFile(opts: {
     check = hasher.finish();
     if (!check.ok) {
       await fsp.rm(part, { force: true });
-      throw new RemoteError('integrity', `download ${object.key}`, `content ${check.verifiedBy} ${check.actual} does not match the listed ${check.expected}`);
+      const what = CHECKED_AS[check.verifiedBy];
+      throw new RemoteError('integrity', `download ${object.key}`, `content ${what} ${check.actual} does not match the listed ${check.expected}`);
     }
   } finally {
     if (!sinkOwnsFd) {
@@ -147,6 +148,8 @@ export async function fetchToFile(opts: {
   const st = await fsp.stat(finalPath);
   return { size: st.size, mtimeMs: st.mtimeMs, check, servedBy };
 }
+
+const CHECKED_AS: Record<ContentCheck['verifiedBy'], string> = { qetag: 'hash', 'etag-v2': 'hash (etag v2)', md5: 'MD5', size: 'size' };
 
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);

@@ -90,7 +90,7 @@ describe('etag v2 objects', () => {
     const ws = await makeWorkspace(emu);
     const run = await ws.run('sync');
     expect(run.code, run.stderr).toBe(5);
-    expect(run.stderr).toMatch(/download v2\.bin: content etag-v2 \S+ does not match the listed n/);
+    expect(run.stderr).toMatch(/download v2\.bin: content hash \(etag v2\) \S+ does not match the listed n/);
     await expect(fsp.stat(path.join(ws.root, 'v2.bin'))).rejects.toThrow(/ENOENT/);
     expect(await fsp.readdir(path.join(ws.root, '.qjournal/tmp'))).toEqual([]);
   });
@@ -225,7 +225,7 @@ describe('opaque hashes (no local computation reproduces them)', () => {
     const ws = await makeWorkspace(emu);
     const run = await ws.run('sync');
     expect(run.code, run.stderr).toBe(5);
-    expect(run.stderr).toMatch(/content md5 [0-9a-f]{32} does not match the listed [0-9a-f]{32}/);
+    expect(run.stderr).toMatch(/content MD5 [0-9a-f]{32} does not match the listed [0-9a-f]{32}/);
     await expect(fsp.stat(path.join(ws.root, 's3/object.bin'))).rejects.toThrow(/ENOENT/);
   });
 
