@@ -95,7 +95,7 @@ describe('migrations', () => {
     const j2 = await journalAt();
     expect(await j2.loadEntries()).toEqual([entry('a.txt')]);
     await j2.close();
-    expect(inspect((db) => db.prepare('select count(*) from kysely_migration').pluck().get())).toBe(4);
+    expect(inspect((db) => db.prepare('select count(*) from kysely_migration').pluck().get())).toBe(5);
   });
 
   it('refuse a journal written by a newer qjournal, writable or read-only', async () => {
@@ -457,9 +457,9 @@ describe('file checks (migration 004)', () => {
 
   it('are written with their row, read back only while the row holds the same hash, and unverified ones are listed', async () => {
     const j = await journalAt();
-    await j.recordEntry(entry('a', { remoteHash: 'opaque-a' }), check('opaque-a', 'size'));
-    await j.recordEntry(entry('b', { remoteHash: 'opaque-b', path: 'B' }), check('opaque-b', 'md5'));
-    await j.recordEntry(entry('c', { remoteHash: 'nAAA' }), check('nAAA', 'etag-v2'));
+    await j.recordEntry(entry('a', { remoteHash: 'opaque-a' }), undefined, check('opaque-a', 'size'));
+    await j.recordEntry(entry('b', { remoteHash: 'opaque-b', path: 'B' }), undefined, check('opaque-b', 'md5'));
+    await j.recordEntry(entry('c', { remoteHash: 'nAAA' }), undefined, check('nAAA', 'etag-v2'));
     await j.recordEntry(entry('d'));
     expect(await j.fileCheck('a', 'opaque-a')).toEqual(check('opaque-a', 'size'));
     expect(await j.fileCheck('a', 'another-hash')).toBeNull();
@@ -477,7 +477,7 @@ describe('file checks (migration 004)', () => {
 
   it('a journal from before migration 004 opened read-only has none (and no region cache)', async () => {
     const j = await journalAt();
-    await j.recordEntry(entry('a', { remoteHash: 'opaque-a' }), check('opaque-a', 'size'));
+    await j.recordEntry(entry('a', { remoteHash: 'opaque-a' }), undefined, check('opaque-a', 'size'));
     await j.close();
     const db = new Database(file);
     db.exec(`drop table file_checks; drop table region_cache; delete from kysely_migration where name = '004-file-checks'`);
