@@ -142,7 +142,9 @@ export async function restoreTreeAt(
   const dir = path.resolve(opts.to);
   const entries = await fsp.readdir(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
   if (entries && entries.length > 0) throw new UsageError(`--to ${dir} is not empty: a tree is restored only into a new or empty folder`);
-  const versions = await deps.journal.versionsAt(opts.at, deps.prefix + (opts.prefix ?? ''));
+  // --prefix names keys as `versions` shows them: with the bucket prefix, or relative to it.
+  const keyPrefix = opts.prefix === undefined ? deps.prefix : opts.prefix.startsWith(deps.prefix) ? opts.prefix : deps.prefix + opts.prefix;
+  const versions = await deps.journal.versionsAt(opts.at, keyPrefix);
   await fsp.mkdir(dir, { recursive: true });
   const mapped = mapKeys(
     versions.map((v) => v.key),

@@ -254,4 +254,40 @@ describe('versions', () => {
     const status = await ws.run('status', '--json');
     expect(JSON.parse(status.stdout).versions).toMatchObject({ storeFiles: 2, storeBytes: 'shared bytes'.length + 'new 1'.length });
   });
+
+  it('a kept file that fails its qetag is never restored as good', async () => {
+    emu.seed({ 'a.txt': 'good old bytes', 'b.txt': 'b' });
+    const ws = await makeWorkspace(emu);
+    await sync(ws);
+    const before = await instant();
+    emu.seed({ 'a.txt': 'new bytes' });
+    await sync(ws);
+    const [stored] = Object.keys(await storeFiles(ws));
+    await fsp.writeFile(path.join(ws.root, stored), 'bit rot!');
+    const one = await ws.run('restore', 'a.txt', '--at', before, '--to', path.join(ws.dir, 'a-old.txt'));
+    expect(one.code).toBe(8);
+    expect(one.stderr).toMatch(/bytes of a\.txt version .* are gone/);
+    await expect(fsp.lstat(path.join(ws.dir, 'a-old.txt'))).rejects.toThrow();
+    const dir = path.join(ws.dir, 'tree');
+    const tree = await ws.run('restore', '--at', before, '--to', dir);
+    expect(tree.code).toBe(5);
+    expect(tree.stdout).toMatch(/^missing: a\.txt /m);
+    expect(await readTree(dir)).toEqual({ 'b.txt': 'b' });
+  });
+
+  it('the local trash of an older qjournal becomes versions with origin "deleted"', async () => {
+    emu.seed({ 'a.txt': 'a' });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'both' } });
+    await sync(ws);
+    await localTree(path.join(ws.root, '.qjournal', 'trash'), { '20260101-120000/old/gone.txt': 'trashed long ago' });
+    await sync(ws);
+    await expect(fsp.lstat(path.join(ws.root, '.qjournal', 'trash'))).rejects.toThrow();
+    expect((await versionsOf(ws, 'old/gone.txt')).versions).toEqual([
+      expect.objectContaining({ origin: 'deleted', where: 'store', until: '2026-01-01T12:00:00.000Z' }),
+    ]);
+    // restore puts it back in the bucket from the store (it is missing on both sides).
+    const run = await ws.run('restore', 'old/gone.txt');
+    expect(run.code, run.stderr).toBe(0);
+    expect(emu.getObject('old/gone.txt')!.toString()).toBe('trashed long ago');
+  });
 });
