@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { startEmulator } from '../dist/src/emulator/index.js';
 import { runCli, workspace } from './lib.mjs';
 
-export async function benchVersions({ keys = 100_000, rounds = 3 } = {}) {
+export async function benchVersions({ keys = 100_000, rounds = 5 } = {}) {
   const emu = await startEmulator({ port: 0, bucket: 'bench' });
   try {
     const names = Array.from({ length: keys }, (_, i) => `d${String(i % 100).padStart(2, '0')}/f${String(i).padStart(7, '0')}.txt`);
