@@ -84,8 +84,11 @@ export interface Journal {
   versionsAt(at: number, prefix: string): Promise<VersionRecord[]>;
   /** Every version (any key) with these bytes. */
   versionsWithHash(hash: string): Promise<VersionRecord[]>;
-  /** Ended versions whose bytes are still kept (location store, bucket-trash or pruning): what retention looks at. */
-  versionsHoldingBytes(): Promise<VersionRecord[]>;
+  /**
+   * Ended versions whose bytes are still kept (location store, bucket-trash or pruning): what retention looks at.
+   * With `endedBy` (Unix ms): only those that ended by then, and those left `pruning`.
+   */
+  versionsHoldingBytes(endedBy?: number): Promise<VersionRecord[]>;
   setVersionLocation(ids: readonly number[], location: VersionLocation): Promise<void>;
   versionStats(): Promise<VersionStats>;
   /** How many versions each of these runs ended. */

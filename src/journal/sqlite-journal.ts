@@ -219,8 +219,8 @@ export class SqliteJournal implements Journal {
     return this.opts.hasVersions ? this.versionStatements().withHash.all(hash).map(toVersion) : [];
   }
 
-  async versionsHoldingBytes(): Promise<VersionRecord[]> {
-    return this.opts.hasVersions ? this.versionStatements().holdingBytes.all().map(toVersion) : [];
+  async versionsHoldingBytes(endedBy = Number.MAX_SAFE_INTEGER): Promise<VersionRecord[]> {
+    return this.opts.hasVersions ? this.versionStatements().holdingBytes.all(endedBy).map(toVersion) : [];
   }
 
   async setVersionLocation(ids: readonly number[], location: VersionLocation): Promise<void> {

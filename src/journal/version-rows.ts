@@ -112,8 +112,9 @@ export function prepareVersionStatements(sqlite: BetterSqlite3.Database) {
       `select ${COLUMNS} from versions where since_at <= ? and (until_at is null or until_at > ?) order by key, id`,
     ),
     withHash: sqlite.prepare<[string], VersionRow>(`select ${COLUMNS} from versions where hash = ?`),
-    holdingBytes: sqlite.prepare<[], VersionRow>(
-      `select ${COLUMNS} from versions where until_at is not null and location in ('store', 'bucket-trash', 'pruning')`,
+    holdingBytes: sqlite.prepare<[number], VersionRow>(
+      `select ${COLUMNS} from versions where until_at is not null and location in ('store', 'bucket-trash', 'pruning')
+         and (until_at <= ? or location = 'pruning')`,
     ),
     setLocation: sqlite.prepare<[string, number]>('update versions set location = ? where id = ?'),
     endedBy: sqlite.prepare<[number], { n: number }>('select count(*) as n from versions where until_run = ?'),

@@ -1,4 +1,5 @@
 import { planPrune, type RetentionPolicy } from '../core/retention.js';
+import type { VersionRecord } from '../core/versions.js';
 import type { Journal } from '../journal/journal.js';
 import type { VersionStore } from '../local/version-store.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -27,7 +28,7 @@ export async function pruneVersions(deps: {
   dryRun: boolean;
 }): Promise<PruneResult> {
   const { journal, store } = deps;
-  const plan = planPrune(await journal.versionsHoldingBytes(), deps.policy, await journal.flaggedRuns(), deps.now);
+  const plan = planPrune(await retentionInput(journal, deps.policy, deps.now), deps.policy, await journal.flaggedRuns(), deps.now);
   const result: PruneResult = {
     dryRun: deps.dryRun,
     versions: plan.prune.map((v) => ({ key: v.key, hash: v.hash, fsize: v.fsize, origin: v.origin, until: v.untilAt! })),
@@ -58,4 +59,21 @@ export async function pruneVersions(deps: {
   );
   if (failedTrash.size > 0) throw new Error(`could not delete ${failedTrash.size} object(s) from the bucket's trash; the next prune tries again`);
   return result;
+}
+
+/**
+ * What planPrune needs, read without loading every kept version (a sync prunes at its end, usually nothing): the
+ * versions old enough for the shorter retention (or left `pruning`), plus the kept versions sharing their hashes
+ * (a store file stays while any kept version needs it).
+ */
+async function retentionInput(journal: Journal, policy: RetentionPolicy, now: number): Promise<VersionRecord[]> {
+  const spans = [policy.keepReplacedMs, policy.keepDeletedMs].filter((ms): ms is number => ms !== null);
+  const candidates = await journal.versionsHoldingBytes(spans.length > 0 ? now - Math.min(...spans) : -1);
+  const byId = new Map(candidates.map((v) => [v.id, v]));
+  for (const hash of new Set(candidates.map((v) => v.hash))) {
+    for (const v of await journal.versionsWithHash(hash)) {
+      if (v.untilAt !== null && (v.location === 'store' || v.location === 'bucket-trash' || v.location === 'pruning')) byId.set(v.id, v);
+    }
+  }
+  return [...byId.values()];
 }
