@@ -12,6 +12,7 @@ import type { Plan, PlanItem } from '../core/types.js';
 import { countStates } from '../cli/render-plan.js';
 import { ConfigError } from '../errors.js';
 import { openJournal } from '../journal/open-journal.js';
+import { versionSummary } from '../sync/versions.js';
 import { installWeeklySync, removeWeeklySync, scheduledWeeklySync, weeklySyncTarget } from '../sync/crontab.js';
 import type { BackupSlot } from './backup-slot.js';
 import { listFolder } from './browse-listing.js';
@@ -91,6 +92,32 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
           throw new HttpError(400, `${to} is not empty: choose a new or empty folder (nothing is ever overwritten there)`);
         }
         return { job: await slotOf(params).startRestore({ path: text(b.path, 'path'), folder: b.folder === true, to }) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/backups/:id/versions',
+      handle: async ({ params, query }) => ({ key: query.key ?? '', versions: await slotOf(params).versions(text(query.key, 'key')) }),
+    },
+    {
+      method: 'POST',
+      path: '/api/backups/:id/restore-version',
+      handle: async ({ params, body }) => {
+        const b = bodyOf(body);
+        const to = b.to === undefined || b.to === '' ? undefined : text(b.to, 'to');
+        if (to !== undefined && !path.isAbsolute(to)) throw new HttpError(400, 'The copy needs a full path, e.g. /home/me/old-copy.jpg');
+        return { job: await slotOf(params).startRestoreVersion({ key: text(b.key, 'key'), hash: text(b.hash, 'hash'), to }) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/backups/:id/restore-at',
+      handle: async ({ params, body }) => {
+        const b = bodyOf(body);
+        const to = text(b.to, 'to').trim();
+        if (!path.isAbsolute(to)) throw new HttpError(400, 'The folder to restore into must be a full path, e.g. /home/me/as-of-march');
+        const folder = (typeof b.folder === 'string' ? b.folder : '').replace(/^\/+|\/+$/g, '');
+        return { job: await slotOf(params).startRestoreAt({ at: text(b.at, 'at'), folder, to }) };
       },
     },
     { method: 'GET', path: '/api/backups/:id/runs', handle: async ({ params }) => ({ runs: await slotOf(params).runs(50) }) },
@@ -201,8 +228,10 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
     const { config, warnings } = loaded;
     const journal = await openJournal(config.journal.path, { readonly: true });
     let runs;
+    let versions;
     try {
       runs = await journal.listRuns(20);
+      versions = await versionSummary(journal);
     } finally {
       await journal.close();
     }
@@ -226,6 +255,7 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
       running: await slot.running(),
       job: slot.job,
       schedule: when ? { when: weeklyText(when), next: nextWeeklyRun(when, new Date()).getTime() } : null,
+      versions,
       alerts,
     };
   }

@@ -10,7 +10,10 @@ import { rootPaths } from '../local/root-paths.js';
 import { createLogger } from '../log/create-logger.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
+import { VersionStore } from '../local/version-store.js';
 import { restoreKey, type RestoreResult } from '../sync/restore-key.js';
+import { restoreKeyVersion, restoreTreeAt, withRestoreRun } from '../sync/restore-version.js';
+import { listKeyVersions, resolveTime } from '../sync/versions.js';
 import { computeStatus, runSync } from '../sync/run-sync.js';
 import { backedUpFiles, filesUnder, type BrowseFile } from './browse-listing.js';
 import { createRunProgress, type ProgressSnapshot } from './run-progress.js';
@@ -171,6 +174,71 @@ export class BackupSlot {
           todo.length === 0
             ? 'Nothing to restore: every file in it is already in place.'
             : `Restored ${restored} file(s)${failed ? `; ${failed} failed (see the log)` : ''}${to ? ` into ${to}` : ''}.`,
+      };
+    });
+  }
+
+  /** Every known version of a key (`qjournal versions`), from the journal and the local store; read-only. */
+  async versions(key: string) {
+    const { config } = await this.loadConfig();
+    const journal = await openJournal(config.journal.path, { readonly: true });
+    try {
+      return await listKeyVersions({ journal, store: new VersionStore(rootPaths(config.local.root).storeDir) }, key);
+    } finally {
+      await journal.close();
+    }
+  }
+
+  /** `restore <key> --version H [--to PATH]`: that version, verified, in place (the file it replaces is kept) or at `to`. */
+  async startRestoreVersion(request: { key: string; hash: string; to?: string }): Promise<JobView> {
+    const to = request.to ? path.resolve(request.to) : undefined;
+    return this.startJob('restore', `Restoring a version of ${request.key}${to ? ` to ${to}` : ''}`, async (job, engine, progress) => {
+      progress.setTotals(1, 0);
+      const result = await withRestoreRun(engine, (deps) => restoreKeyVersion(deps, request.key, { hash: request.hash }, to));
+      progress.fileDone(0);
+      job.outcome = {
+        ok: true,
+        message: result.kind === 'present' ? `${result.to} already holds that version: nothing to do.` : `Restored that version of ${request.key} to ${result.to}.`,
+      };
+    });
+  }
+
+  /**
+   * `restore --at T [--prefix P] --to DIR`: the folder (or everything) exactly as it was at T, into a new or empty
+   * folder, laid out as in the backup root. The time is read like the CLI reads it (its messages too) before anything
+   * starts.
+   */
+  async startRestoreAt(request: { at: string; folder: string; to: string }): Promise<JobView> {
+    const { config } = await this.loadConfig();
+    const journal = await openJournal(config.journal.path, { readonly: true });
+    let at: number;
+    try {
+      at = await resolveTime(journal, request.at);
+    } finally {
+      await journal.close();
+    }
+    const to = path.resolve(request.to);
+    const prefix = request.folder === '' ? undefined : `${request.folder}/`;
+    const when = new Date(at).toLocaleString();
+    return this.startJob('restore', `Restoring ${request.folder || 'everything'} as of ${when} into ${to}`, async (job, engine, progress) => {
+      const result = await withRestoreRun(
+        engine,
+        (deps) =>
+          restoreTreeAt(deps, {
+            at,
+            prefix,
+            to,
+            concurrency: engine.config.sync.concurrency,
+            onEvent: (e) => (e.type === 'start' ? progress.setTotals(e.files, e.bytes) : progress.fileDone(e.bytes)),
+          }),
+        (r) => ({ outcome: r.missing.length > 0 ? 'partial' : 'ok', counts: { downloaded: r.restored, failed: r.missing.length } }),
+      );
+      for (const m of result.missing) engine.logger.error(`${m.key}: the bytes of the version current then are gone`);
+      job.outcome = {
+        ok: result.missing.length === 0,
+        message:
+          `Restored ${result.restored} file(s) as they were on ${when} into ${to}` +
+          (result.missing.length ? `; ${result.missing.length} could not be restored (their old bytes are gone, see the log).` : '.'),
       };
     });
   }

@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, post } from './api';
 import { JobPanel } from './job-panel';
+import { RestoreAtForm, VersionsPanel } from './versions-panel';
 import type { Backup, BrowseListing, Job } from './types';
 import { bytes, plural, STATE_WORDS } from './words';
 
@@ -12,6 +13,8 @@ export function BrowseScreen({ backup, folder, job }: { backup: Backup; folder: 
   const [listing, setListing] = useState<BrowseListing | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [chosen, setChosen] = useState<{ path: string; folder: boolean } | null>(null);
+  const [versionsOf, setVersionsOf] = useState<{ key: string; name: string } | null>(null);
+  const [asOf, setAsOf] = useState(false);
   const [watching, setWatching] = useState(false);
   const finished = job?.finishedAt ?? null;
   useEffect(() => {
@@ -29,12 +32,15 @@ export function BrowseScreen({ backup, folder, job }: { backup: Backup; folder: 
     </nav>
     ${watching && job ? html`<${JobPanel} job=${job} />` : ''}
     ${error ? html`<p class="alert" role="alert">${error}</p>` : ''}
+    ${asOf ? html`<${RestoreAtForm} backupId=${backup.id} folder=${folder} onStarted=${() => { setAsOf(false); setWatching(true); }} onCancel=${() => setAsOf(false)} />` : ''}
+    ${versionsOf ? html`<${VersionsPanel} backupId=${backup.id} file=${versionsOf} onStarted=${() => { setVersionsOf(null); setWatching(true); }} onClose=${() => setVersionsOf(null)} />` : ''}
     ${chosen ? html`<${RestoreForm} backup=${backup} target=${chosen} onStarted=${() => { setChosen(null); setWatching(true); }} onCancel=${() => setChosen(null)} />` : ''}
     ${!listing && !error ? html`<p class="muted">Reading the journal and the folder…</p>` : ''}
     ${listing
       ? html`
           <p class="actions">
             <button type="button" onClick=${() => setChosen({ path: folder, folder: true })}>Restore ${folder === '' ? 'everything' : 'this folder'}…</button>
+            <button type="button" onClick=${() => setAsOf(true)}>Restore ${folder === '' ? 'everything' : 'this folder'} as it was at a time…</button>
           </p>
           <div class="table-wrap"><table data-testid="browse">
             <thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col" class="num">Size</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
@@ -52,7 +58,8 @@ export function BrowseScreen({ backup, folder, job }: { backup: Backup; folder: 
                   <td>${f.name}</td>
                   <td class=${MISSING.has(f.state) ? 'missing' : ''}>${STATE_WORDS[f.state] ?? f.state}</td>
                   <td class="num">${bytes(f.size)}</td>
-                  <td><button type="button" onClick=${() => setChosen({ path: f.path, folder: false })} aria-label=${`Restore ${f.name}`}>Restore…</button></td>
+                  <td><button type="button" onClick=${() => setChosen({ path: f.path, folder: false })} aria-label=${`Restore ${f.name}`}>Restore…</button>
+                    <button type="button" onClick=${() => setVersionsOf({ key: f.key, name: f.name })} aria-label=${`Versions of ${f.name}`}>Versions…</button></td>
                 </tr>`,
               )}
             </tbody>

@@ -42,6 +42,10 @@ function BackupCard({ backup: b }: { backup: Backup }) {
         </dd>
         <dt>Next automatic backup</dt>
         <dd>${b.schedule ? html`${localTime(b.schedule.next)} <small>(every ${b.schedule.when})</small>` : html`none scheduled (<a href=${`#/b/${b.id}/settings`}>set one up</a>)`}</dd>
+        <dt>Old versions kept</dt>
+        <dd data-testid="versions-kept">${b.versions
+          ? html`${b.versions.kept}: ${bytes(b.versions.storeBytes)} on this disk${b.versions.trashObjects ? `, ${bytes(b.versions.trashBytes)} in the bucket's trash` : ''}`
+          : 'none yet'}</dd>
         <dt>Since then</dt>
         <dd><${Drift} backup=${b} /></dd>
       </dl>

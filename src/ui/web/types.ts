@@ -53,6 +53,7 @@ export interface Backup {
   job?: Job | null;
   schedule?: { when: string; next: number } | null;
   alerts?: string[];
+  versions?: { versions: number; kept: number; storeFiles: number; storeBytes: number; trashObjects: number; trashBytes: number };
 }
 
 export interface KeysState {
