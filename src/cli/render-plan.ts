@@ -1,5 +1,6 @@
 import { Chalk } from 'chalk';
 import type { Config } from '../config/config.js';
+import { isFailure } from '../core/local-problems.js';
 import { SYNC_STATES, type Action, type Plan, type SyncState } from '../core/types.js';
 import type { RunRecord } from '../journal/journal.js';
 
@@ -10,6 +11,8 @@ export function planToJson(plan: Plan, _config: Config) {
     items: plan.items
       .filter((i) => i.state !== 'in-sync')
       .map((i) => ({ key: i.key, path: i.path, state: i.state, action: i.action?.kind ?? null, ...(i.note ? { note: i.note } : {}) })),
+    /** What could not be backed up, by name: `{path, kind, detail}` (unreadable, bad names, symlinks, special files). */
+    problems: (plan.problems ?? []).map(({ path, kind, detail }) => ({ path, kind, detail })),
   };
 }
 
@@ -52,6 +55,9 @@ export function renderPlan(plan: Plan, opts: { onlyActions: boolean; color: bool
     const what = item.action ? describeAction(item.action) : 'no action';
     const name = item.path ?? JSON.stringify(item.key);
     lines.push(`${state} ${name}  ${chalk.gray(`→ ${what}${item.note ? ` (${item.note})` : ''}`)}`);
+  }
+  for (const p of plan.problems ?? []) {
+    lines.push(`${chalk[isFailure(p.kind) ? 'red' : 'yellow'](p.kind.padEnd(15))} ${p.path}  ${chalk.gray(`→ not backed up (${p.detail})`)}`);
   }
   const counts = countStates(plan);
   const summary = SYNC_STATES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);

@@ -5,6 +5,8 @@
  * `core/keys.ts` from object keys (never joined by hand).
  */
 
+import type { LocalProblem } from './local-problems.js';
+
 /** One object as the bucket listing (or a stat) reports it. */
 export interface RemoteObject {
   key: string;
@@ -125,6 +127,8 @@ export interface PlanItem {
 
 export interface Plan {
   items: PlanItem[];
+  /** Local things this run could not back up, by name (core/local-problems.ts). Absent when there were none. */
+  problems?: LocalProblem[];
   /**
    * Keys found in sync while gathering and never planned (core/settle.ts): in-sync items not listed in `items`.
    * Absent when everything was planned.

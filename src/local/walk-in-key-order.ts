@@ -1,5 +1,6 @@
 import { lstatSync, type Stats } from 'node:fs';
 import { compileExcludes } from '../core/filter.js';
+import type { LocalProblem } from '../core/local-problems.js';
 import type { LocalFile } from '../core/types.js';
 import { compiledWorker, streamFromWorker, type StreamWindow } from '../threads/worker-stream.js';
 import { visitInKeyOrder } from './key-order-visit.js';
@@ -32,7 +33,7 @@ export const walksOnWorkerThread = WORKER !== null;
  * journal (measured: the walk took half the main thread in a 100k no-op sync). A missing root has no files; an
  * unreadable folder throws (from the worker: its message, code and path).
  */
-export async function* walkInKeyOrder(root: string, prefix: string, exclude: string[], skipped: string[]): AsyncGenerator<WalkedFile[]> {
+export async function* walkInKeyOrder(root: string, prefix: string, exclude: string[], skipped: LocalProblem[]): AsyncGenerator<WalkedFile[]> {
   if (lstatOrNull(root) === null) return;
   if (WORKER === null) {
     yield* walkHere(root, prefix, exclude, skipped);
@@ -56,7 +57,7 @@ export interface StartedWalk {
   /** As `walkInKeyOrder` yields them; `return()` lets the walk go. */
   readonly batches: AsyncGenerator<WalkedFile[]>;
   /** Filled as the batches are read. */
-  readonly skipped: string[];
+  readonly skipped: LocalProblem[];
   /** Let the walk go, read or not (idempotent). */
   close(): Promise<void>;
 }
@@ -66,7 +67,7 @@ export interface StartedWalk {
  * while the caller does other things. A failure (an unreadable root) is thrown at the first read.
  */
 export function startWalk(root: string, prefix: string, exclude: string[]): StartedWalk {
-  const skipped: string[] = [];
+  const skipped: LocalProblem[] = [];
   const walk = walkInKeyOrder(root, prefix, exclude, skipped);
   const first = walk.next();
   first.catch(() => {});
@@ -87,7 +88,7 @@ export function startWalk(root: string, prefix: string, exclude: string[]): Star
 }
 
 /** The walk on this thread (no compiled worker: running from the TypeScript source). */
-async function* walkHere(root: string, prefix: string, exclude: string[], skipped: string[]): AsyncGenerator<WalkedFile[]> {
+async function* walkHere(root: string, prefix: string, exclude: string[], skipped: LocalProblem[]): AsyncGenerator<WalkedFile[]> {
   for (const batch of visitInKeyOrder(root, prefix, compileExcludes(exclude), skipped, BATCH)) {
     yield batch.map((f) => ({ file: { path: f.rel, size: f.size, mtimeMs: f.mtimeMs }, key: f.key }));
   }

@@ -1,5 +1,6 @@
 // The worker thread behind `walkInKeyOrder`: the whole walk (readdir, lstat, decode, sort) off the main thread.
 import { compileExcludes } from '../core/filter.js';
+import type { LocalProblem } from '../core/local-problems.js';
 import { streamToMain, workerInput } from '../threads/worker-stream.js';
 import { visitInKeyOrder } from './key-order-visit.js';
 
@@ -17,15 +18,15 @@ export interface WalkBatch {
   keys: (string | null | undefined)[];
   sizes: Float64Array;
   mtimesMs: Float64Array;
-  /** Non-files met since the previous batch. */
-  skipped: string[];
+  /** What could not be backed up, met since the previous batch (non-files, bad names, unreadable folders). */
+  skipped: LocalProblem[];
 }
 
 const { root, prefix, exclude, batchSize } = workerInput<WalkInput>();
 streamToMain(() => walk(), (b) => [b.sizes.buffer as ArrayBuffer, b.mtimesMs.buffer as ArrayBuffer]);
 
 function* walk(): Generator<WalkBatch> {
-  const skipped: string[] = [];
+  const skipped: LocalProblem[] = [];
   for (const files of visitInKeyOrder(root, prefix, compileExcludes(exclude), skipped, batchSize)) {
     const batch: WalkBatch = { paths: [], keys: [], sizes: new Float64Array(files.length), mtimesMs: new Float64Array(files.length), skipped: skipped.splice(0) };
     files.forEach((f, i) => {

@@ -1,6 +1,7 @@
 import { compileExcludes } from '../core/filter.js';
 import { decodePathToKey, foldKey, keyMapper, nfcKey } from '../core/keys.js';
 import { compareKeys } from '../core/key-order.js';
+import { blindSpotsOf } from '../core/local-problems.js';
 import { isRemoteTrashKey } from '../core/remote-trash.js';
 import { ContextSelector, settles } from '../core/settle.js';
 import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
@@ -52,9 +53,17 @@ export async function gatherInKeyOrder(deps: {
   const out: GatheredInKeyOrder = { remote: [], local: [], journal: [], skipped, settled: 0, remoteCount: 0, journalCount: 0 };
   const rows = journalRows(journal, prefix, isExcluded, () => out.journalCount++);
   const walk = walkedFiles(deps.walk?.batches ?? walkInKeyOrder(root, prefix, exclude, skipped), out.local);
+  // Folders the walk could not read, known by the time a key below them is decided (the walk is buffered past it).
+  const isBlind = blindSpotsOf(skipped);
 
   /** One key's objects, rows and files (at most one object and row; two files when both `x` and `x%` exist). */
   const decide = (remote: RemoteObject | null, key: string) => {
+    if (isBlind(key)) {
+      // Below a folder that could not be read: what it holds is unknown, so the key is left alone (never "deleted").
+      if (rows.peekKey() === key) rows.take();
+      while (walk.peekKey() === key) walk.take();
+      return;
+    }
     const entry = rows.peekKey() === key ? rows.take() : null;
     const file = walk.peekKey() === key ? walk.take().file : null;
     if (remote && entry && file && walk.peekKey() !== key && settles(remote, entry, file)) {
@@ -107,7 +116,9 @@ export async function gatherInKeyOrder(deps: {
     await rows.close();
   }
 
-  if (out.remote.length + out.journal.length + out.local.length > 0) await addContext(out, journal, prefix, isExcluded, deps.caseInsensitive);
+  if (out.remote.length + out.journal.length + out.local.length > 0) {
+    await addContext(out, journal, prefix, isExcluded, deps.caseInsensitive, isBlind);
+  }
   return out;
 }
 
@@ -124,7 +135,14 @@ function lowerFrontier(a: string | null, b: string | null): string | null {
  * both back. Only the object's putTime (as journaled) and MIME type (none) may differ from the listing: a context key
  * is in sync, and the one action it can get (its file moving to `x%` beside a new folder `x/`) journals them again.
  */
-async function addContext(out: GatheredInKeyOrder, journal: Journal, prefix: string, isExcluded: (relPath: string) => boolean, caseInsensitive: boolean) {
+async function addContext(
+  out: GatheredInKeyOrder,
+  journal: Journal,
+  prefix: string,
+  isExcluded: (relPath: string) => boolean,
+  caseInsensitive: boolean,
+  isBlind: (key: string) => boolean,
+) {
   const canonical = keyMapper(prefix);
   const keys: string[] = [];
   const paths: string[] = [];
@@ -148,7 +166,7 @@ async function addContext(out: GatheredInKeyOrder, journal: Journal, prefix: str
       const key = rows.peekKey();
       if (key === null) break;
       const entry = rows.take();
-      if (unsettled.has(key) || !selector.wants(key, entry.path)) continue;
+      if (unsettled.has(key) || isBlind(key) || !selector.wants(key, entry.path)) continue;
       out.settled--;
       out.journal.push(entry);
       out.remote.push({ key, hash: entry.remoteHash, fsize: entry.fsize, putTime: entry.putTime });

@@ -1,4 +1,5 @@
 import { compileExcludes } from '../core/filter.js';
+import { blindSpotsOf, type LocalProblem } from '../core/local-problems.js';
 import { isRemoteTrashKey } from '../core/remote-trash.js';
 import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
@@ -14,8 +15,8 @@ export interface Gathered {
   remote: RemoteObject[];
   local: LocalFile[];
   journal: JournalEntry[];
-  /** Local things that are not regular files (symlinks…), never synced. */
-  skipped: string[];
+  /** What the walk could not back up (symlinks, bad names, unreadable folders…), reported, never synced. */
+  skipped: LocalProblem[];
 }
 
 /**
@@ -39,17 +40,19 @@ export async function gatherState(deps: {
     }
     return objects;
   };
-  const skipped: string[] = [];
+  const skipped: LocalProblem[] = [];
   const walkAll = async () => {
     const files: LocalFile[] = [];
     for await (const batch of walkInKeyOrder(root, prefix, exclude, skipped)) for (const { file } of batch) files.push(file);
     return files;
   };
   const [remoteObjects, files, entries] = await Promise.all([listRemote(), walkAll(), journal.loadEntries()]);
+  // Below a folder that could not be read, nothing is known: leave those keys alone (as gatherInKeyOrder does).
+  const isBlind = blindSpotsOf(skipped);
   return {
-    remote: remoteObjects,
+    remote: remoteObjects.filter((o) => !isBlind(o.key)),
     local: files,
-    journal: entries.filter((e) => !isExcluded(e.path)),
+    journal: entries.filter((e) => !isExcluded(e.path) && !isBlind(e.key)),
     skipped,
   };
 }
@@ -73,8 +76,16 @@ export interface HashContext {
  * has an opaque hash is compared by the listed MD5 (same pass over the bytes); the hashes found equal go to
  * `file.matches`. So does a journaled non-qetag hash whose copy had this qetag when it was synced: a touched copy,
  * or the same bytes on both sides, is recognised whatever the hash kind (see `hasContent`).
+ *
+ * A file that cannot be read (or vanished) is not hashed but added to `problems`: the caller leaves its key alone.
  */
-export async function hashAmbiguous(root: string, local: LocalFile[], journal: JournalEntry[], context?: HashContext): Promise<number> {
+export async function hashAmbiguous(
+  root: string,
+  local: LocalFile[],
+  journal: JournalEntry[],
+  context?: HashContext,
+  problems: LocalProblem[] = [],
+): Promise<number> {
   const byPath = new Map<string, JournalEntry>();
   for (const entry of journal) byPath.set(entry.path, entry);
   const todo = local.filter((file) => {
@@ -85,26 +96,51 @@ export async function hashAmbiguous(root: string, local: LocalFile[], journal: J
   if (context) for (const object of context.remote) if (!isPlainQetag(object.hash)) remoteByKey.set(object.key, object);
   let bytes = 0;
   await runPool(todo, HASH_CONCURRENCY, async (file) => {
-    const abs = resolveInside(root, file.path);
-    const entry = byPath.get(file.path);
-    const decoded = context && !entry ? decodePathToKey(file.path, context.prefix) : undefined;
-    const key = entry?.key ?? (typeof decoded === 'string' ? decoded : undefined);
-    const object = key === undefined ? undefined : remoteByKey.get(key);
-    const matches: string[] = [];
-    if (object && object.fsize === file.size) {
-      const check = await checkFile(abs, object);
-      file.hash = check.localQetag;
-      // Equal size alone says nothing about the content.
-      if (check.ok && check.verifiedBy !== 'size') matches.push(object.hash);
-    } else {
-      file.hash = await hashFile(abs);
+    try {
+      const abs = resolveInside(root, file.path);
+      const entry = byPath.get(file.path);
+      const decoded = context && !entry ? decodePathToKey(file.path, context.prefix) : undefined;
+      const key = entry?.key ?? (typeof decoded === 'string' ? decoded : undefined);
+      const object = key === undefined ? undefined : remoteByKey.get(key);
+      const matches: string[] = [];
+      if (object && object.fsize === file.size) {
+        const check = await checkFile(abs, object);
+        file.hash = check.localQetag;
+        // Equal size alone says nothing about the content.
+        if (check.ok && check.verifiedBy !== 'size') matches.push(object.hash);
+      } else {
+        file.hash = await hashFile(abs);
+      }
+      if (context && entry && !isPlainQetag(entry.remoteHash)) {
+        const journaled = await context.checks.fileCheck(entry.key, entry.remoteHash);
+        if (journaled?.localQetag === file.hash && !matches.includes(entry.remoteHash)) matches.push(entry.remoteHash);
+      }
+      if (matches.length > 0) file.matches = matches;
+      bytes += file.size;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      // Only the file system's own errors are about this file (the journal's are the run's).
+      if (typeof e.code !== 'string' || typeof e.syscall !== 'string') throw err;
+      if (e.code === 'ENOENT') problems.push({ path: file.path, kind: 'vanished', detail: 'the file disappeared during the run' });
+      else problems.push({ path: file.path, kind: 'unreadable-file', detail: `cannot read this file (${e.code ?? e.message})` });
     }
-    if (context && entry && !isPlainQetag(entry.remoteHash)) {
-      const journaled = await context.checks.fileCheck(entry.key, entry.remoteHash);
-      if (journaled?.localQetag === file.hash && !matches.includes(entry.remoteHash)) matches.push(entry.remoteHash);
-    }
-    if (matches.length > 0) file.matches = matches;
-    bytes += file.size;
   });
   return bytes;
+}
+
+/**
+ * Take the keys of files that could not be read out of all three sides: neither uploaded, nor downloaded over them,
+ * nor taken as deleted. They are reported instead.
+ */
+export function leaveUnreadAlone(gathered: Gathered, unread: readonly LocalProblem[], prefix: string): void {
+  if (unread.length === 0) return;
+  const paths = new Set(unread.map((p) => p.path));
+  const keys = new Set<string>();
+  for (const path of paths) {
+    const key = decodePathToKey(path, prefix);
+    if (typeof key === 'string') keys.add(key);
+  }
+  gathered.local = gathered.local.filter((f) => !paths.has(f.path));
+  gathered.journal = gathered.journal.filter((e) => !paths.has(e.path) && !keys.has(e.key));
+  gathered.remote = gathered.remote.filter((o) => !keys.has(o.key));
 }
