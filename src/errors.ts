@@ -25,6 +25,7 @@ export type RemoteErrorKind =
   | 'exists' // 614
   | 'no-bucket' // 631
   | 'server' // 5xx / 599
+  | 'rate-limited' // 573: back off and send fewer requests at once
   | 'integrity' // downloaded bytes do not match the listed hash/size
   | 'protocol'; // anything else unexpected
 
@@ -45,8 +46,9 @@ export class RemoteError extends Error {
     return new RemoteError(this.kind, this.operation, this.detail, this.status, attempts);
   }
 
+  /** Whether the retry table (src/remote/retry.ts) retries this kind at all. */
   get retryable(): boolean {
-    return this.kind === 'network' || this.kind === 'server' || this.kind === 'integrity';
+    return this.kind === 'network' || this.kind === 'server' || this.kind === 'rate-limited' || this.kind === 'integrity';
   }
 }
 
@@ -55,6 +57,17 @@ export class SafetyAbortError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SafetyAbortError';
+  }
+}
+
+/**
+ * The journal file is damaged (not a database, or corrupt pages). Exit 3: nothing was done; the message says what to
+ * do (`recover-journal` from the last good copy, or delete the file to rebuild it by hashing).
+ */
+export class JournalCorruptError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JournalCorruptError';
   }
 }
 

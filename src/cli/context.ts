@@ -40,6 +40,8 @@ export async function openContext(opts: {
     secrets: [credentials.secretKey],
   });
   for (const warning of warnings) logger.warn(warning);
+  const { reportRetriesTo } = await import('../remote/retry.js');
+  const stopReporting = reportRetriesTo((line) => logger.warn(line));
   // Imported here rather than at start-up: the SDK takes ~50 ms to load, which sync and status spend walking the
   // folder meanwhile (prewalk.ts).
   const { QiniuStore } = await import('../remote/qiniu-store.js');
@@ -50,6 +52,7 @@ export async function openContext(opts: {
     logger,
     remote,
     async close() {
+      stopReporting();
       remote.close();
       await logger.close();
     },

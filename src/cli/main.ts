@@ -100,6 +100,12 @@ export function buildProgram(): Command {
     .action((flags) => runCommand(async () => (await import('./commands/log.js')).logCommand(flags)));
 
   program
+    .command('recover-journal')
+    .description("replace a damaged journal with its last good copy (kept after every finished run)")
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((flags) => runCommand(async () => (await import('./commands/recover-journal.js')).recoverJournalCommand(flags)));
+
+  program
     .command('schedule')
     .description('print (or --install) a weekly unattended sync as a crontab line or a systemd user timer')
     .option('-c, --config <file>', CONFIG_HELP)

@@ -1,10 +1,14 @@
-import { ConfigError, LockedError, NotFoundError, RemoteError, SafetyAbortError, UsageError } from '../errors.js';
+import { ConfigError, JournalCorruptError, LockedError, NotFoundError, RemoteError, SafetyAbortError, UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
 /** The exit code for an error that escaped a command. Engine errors during actions are counted, not thrown. */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof ConfigError) return EXIT.config;
+  // A damaged journal is the setup's problem, like a bad config: nothing was done, and the message says what to do.
+  if (err instanceof JournalCorruptError) return EXIT.config;
+  // 631: the configured bucket does not exist — a configuration error, not an outage.
+  if (err instanceof RemoteError && err.kind === 'no-bucket') return EXIT.config;
   // A remote failure that escapes a command happened before any action (access check, listing).
   if (err instanceof RemoteError) return EXIT.remoteUnreachable;
   if (err instanceof SafetyAbortError) return EXIT.safetyAbort;

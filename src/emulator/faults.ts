@@ -34,6 +34,9 @@ export class FaultBook {
     if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw new TypeError('fault probability must be within 0..1');
     if (spec.throttleBytesPerSec !== undefined && !(spec.throttleBytesPerSec > 0)) throw new TypeError('fault throttleBytesPerSec must be positive');
     if (spec.skip !== undefined && !(Number.isInteger(spec.skip) && spec.skip >= 0)) throw new TypeError('fault skip must be a whole number');
+    if (spec.rateLimitInFlight !== undefined && !(Number.isInteger(spec.rateLimitInFlight) && spec.rateLimitInFlight >= 0)) {
+      throw new TypeError('fault rateLimitInFlight must be a whole number');
+    }
     this.faults.push({ spec: { ...spec }, remaining: spec.times, skip: spec.skip ?? 0 });
   }
 
@@ -45,12 +48,16 @@ export class FaultBook {
     return this.faults.map((f) => ({ ...f.spec, ...(f.remaining !== undefined ? { times: f.remaining } : {}), ...(f.spec.skip !== undefined ? { skip: f.skip } : {}) }));
   }
 
-  /** The faults that apply to this request (using up their `times`), or undefined when none does. */
-  take(route: RouteName): AppliedFault | undefined {
+  /**
+   * The faults that apply to this request (using up their `times`), or undefined when none does. `inFlight`: the
+   * route's other requests being handled now (for `rateLimitInFlight`).
+   */
+  take(route: RouteName, inFlight = 0): AppliedFault | undefined {
     let applied: AppliedFault | undefined;
     for (const fault of this.faults) {
       const { spec } = fault;
       if (spec.route !== route) continue;
+      if (spec.rateLimitInFlight !== undefined && inFlight < spec.rateLimitInFlight) continue;
       if (fault.skip > 0) {
         fault.skip--;
         continue;
@@ -60,6 +67,7 @@ export class FaultBook {
       if (fault.remaining !== undefined) fault.remaining--;
       applied ??= { delayMs: 0, truncate: false, reset: false };
       if (spec.status !== undefined) applied.status ??= spec.status;
+      if (spec.rateLimitInFlight !== undefined) applied.status ??= 573;
       if (spec.delayMs) applied.delayMs += spec.delayMs;
       if (spec.throttleBytesPerSec) applied.throttleBytesPerSec = Math.min(applied.throttleBytesPerSec ?? Infinity, spec.throttleBytesPerSec);
       if (spec.truncate) applied.truncate = true;
@@ -74,6 +82,7 @@ function takesEffect(spec: FaultSpec, applied: AppliedFault | undefined): boolea
   if (!applied) return true;
   if (applied.reset) return false;
   if (spec.reset) return true;
-  if (applied.status !== undefined) return spec.status === undefined && !spec.truncate && !spec.throttleBytesPerSec;
+  const answers = spec.status !== undefined || spec.rateLimitInFlight !== undefined;
+  if (applied.status !== undefined) return !answers && !spec.truncate && !spec.throttleBytesPerSec;
   return true;
 }

@@ -38,6 +38,9 @@ export function createEmulatorServer(core: EmulatorCore, selfHost: () => string)
   return server;
 }
 
+/** Requests of each route being handled now, per emulator (rate-limit faults answer 573 above a number of them). */
+const inFlightOf = new WeakMap<EmulatorCore, Map<string, number>>();
+
 async function handle(core: EmulatorCore, req: http.IncomingMessage, res: http.ServerResponse, selfHost: string): Promise<void> {
   req.on('error', () => {});
   res.on('error', () => {});
@@ -48,7 +51,12 @@ async function handle(core: EmulatorCore, req: http.IncomingMessage, res: http.S
   const { rawPath, rawQuery } = splitTarget(rawTarget);
   const route = classify(method, rawPath, rawQuery, req.headers);
   core.counters.request(route);
-  const fault = route === 'control' ? undefined : core.faults.take(route);
+  let inFlight = inFlightOf.get(core);
+  if (!inFlight) inFlightOf.set(core, (inFlight = new Map()));
+  const busy = inFlight.get(route) ?? 0;
+  inFlight.set(route, busy + 1);
+  res.once('close', () => inFlight.set(route, (inFlight.get(route) ?? 1) - 1));
+  const fault = route === 'control' ? undefined : core.faults.take(route, busy);
   if (fault?.reset) {
     req.socket?.destroy();
     return;
@@ -67,7 +75,7 @@ async function handle(core: EmulatorCore, req: http.IncomingMessage, res: http.S
   const ex: Exchange = { req, res, route, method, rawTarget, rawPath, rawQuery, query: new URLSearchParams(rawQuery), body, reqId };
   let reply: Reply;
   if (fault?.status !== undefined) {
-    reply = { status: fault.status, json: { error: 'injected fault' } };
+    reply = { status: fault.status, json: { error: fault.status === 573 ? 'request frequency is too high' : 'injected fault' } };
   } else {
     try {
       reply = await dispatch(ex, core, selfHost);

@@ -52,6 +52,11 @@ export interface FaultSpec {
   times?: number;
   /** Apply to each matching request with this chance (until cleared). */
   probability?: number;
+  /**
+   * Kodo's rate limiting: answer 573 to a matching request that arrives while this many requests of its route are
+   * already in flight (a client that sends fewer at once gets through).
+   */
+  rateLimitInFlight?: number;
 }
 
 export interface Counters {

@@ -40,11 +40,13 @@ export function emptyJournal(file: string): Journal {
     forget: refuse,
     addEvent: refuse,
     finishRun: refuse,
+    markInterruptedRuns: refuse,
     saveUploadSession: refuse,
     recordUploadPart: refuse,
     dropUploadSession: refuse,
     pruneUploadSessions: refuse,
     refreshSnapshot: refuse,
+    keepLastGoodCopy: refuse,
   };
 }
 

@@ -4,7 +4,8 @@ import type { JournalEntry } from '../core/types.js';
 import type { VersionEnd, VersionLocation, VersionRecord } from '../core/versions.js';
 import type { LogLevel } from '../config/config.js';
 
-export type RunOutcome = 'running' | 'ok' | 'partial' | 'aborted' | 'conflicts' | 'failed';
+/** `interrupted`: the run stopped before it finished (killed, Ctrl+C, a crash); set by the next run that locks. */
+export type RunOutcome = 'running' | 'ok' | 'partial' | 'aborted' | 'conflicts' | 'failed' | 'interrupted';
 
 export interface RunCounts {
   downloaded: number;
@@ -99,6 +100,11 @@ export interface Journal {
   getRun(id: number): Promise<RunRecord | null>;
   addEvent(runId: number, level: LogLevel, message: string): Promise<void>;
   finishRun(runId: number, outcome: RunOutcome, counts: RunCounts, message?: string): Promise<void>;
+  /**
+   * Close the rows of runs that never finished as `interrupted`. Only under the run lock: then no run is live.
+   * Returns how many.
+   */
+  markInterruptedRuns(): Promise<number>;
   lastRun(): Promise<RunRecord | null>;
   listRuns(limit: number): Promise<RunRecord[]>;
   /** A run's events, oldest first. */
@@ -118,6 +124,12 @@ export interface Journal {
   /** Drop sessions whose upload id expired at or before `nowSeconds` (Unix s); returns how many. */
   pruneUploadSessions(nowSeconds: number): Promise<number>;
 
+  /**
+   * Copy the journal to its last good copy (`last-good.ts`) with SQLite's online backup API: after a run that
+   * finished, when this connection wrote file rows or there is no copy yet (a no-op run copies nothing). Returns
+   * whether it copied.
+   */
+  keepLastGoodCopy(): Promise<boolean>;
   /** `PRAGMA integrity_check`: 'ok' when the file is sound, otherwise the problems SQLite found, one per line. */
   integrityCheck(): Promise<string>;
   /** Idempotent. */

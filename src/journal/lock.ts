@@ -93,6 +93,8 @@ export interface LockObservation {
   held: boolean;
   /** The token in `<lock>.last`: the last owner's, null if none was recorded. */
   lastToken: string | null;
+  /** Who holds it, when `held` (null when its content is not readable). */
+  owner?: LockOwner | null;
 }
 
 /**
@@ -103,7 +105,8 @@ export interface LockObservation {
 export async function observeLock(lockPath: string, opts: AcquireLockOptions = {}): Promise<LockObservation> {
   const lastToken = await readLastToken(lockPath);
   const current = await readLock(lockPath);
-  return { held: current !== null && staleReason(current, opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) === null, lastToken };
+  const held = current !== null && staleReason(current, opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) === null;
+  return { held, lastToken, owner: held ? current.owner : null };
 }
 
 /**

@@ -4,6 +4,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { migrations, StaticMigrationProvider } from '../../migrations/index.js';
 import { emptyJournal } from './empty-journal.js';
+import { corruptJournalError, isCorruptionError } from './last-good.js';
 import type { Journal } from './journal.js';
 import { kyselyOver } from './kysely-over.js';
 import type { Database as Schema } from './schema.js';
@@ -30,8 +31,8 @@ export interface OpenJournalOptions {
 /**
  * Open (creating and migrating as needed) the journal at `file`.
  *
- * Throws a clear Error when the file is not a journal, a migration fails, or the file was written by a newer qjournal
- * (a schema migration this build does not know).
+ * Throws a clear Error when a migration fails or the file was written by a newer qjournal (a schema migration this
+ * build does not know); a JournalCorruptError when the file is not a database or is damaged.
  */
 export async function openJournal(file: string, opts: OpenJournalOptions = {}): Promise<Journal> {
   return opts.readonly ? openReadonly(file) : openWritable(file);
@@ -125,6 +126,7 @@ function assertKnownSchema(sqlite: Database.Database, file: string): string[] {
 }
 
 function asJournalError(file: string, err: unknown): Error {
+  if (isCorruptionError(err)) return corruptJournalError(file, err);
   if (err instanceof Error && err.message.startsWith(`journal ${file}`)) return err;
   return new Error(`journal ${file}: ${messageOf(err)}`, { cause: err });
 }

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { existsSync, promises as fsp } from 'node:fs';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { LogLevel } from '../config/config.js';
 import type { VerifiedBy } from '../core/content-check.js';
@@ -25,6 +26,7 @@ import { refreshSnapshot, snapshotPages, tablePages } from './entry-pages.js';
 import { ENTRY_COLUMNS, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
 import type { EntryPagesInput } from './entry-pages-worker.js';
 import { kyselyOver } from './kysely-over.js';
+import { lastGoodPath } from './last-good.js';
 import type { Database as Schema, FileChecksTable, FilesTable, RunsTable } from './schema.js';
 
 /** Pages the worker may read ahead of the caller. */
@@ -48,6 +50,8 @@ export const readsPagesOnWorkerThread = ENTRY_PAGES_WORKER !== null;
  */
 export class SqliteJournal implements Journal {
   #closed = false;
+  /** This connection wrote or removed file rows (the last good copy is then behind). */
+  #wroteFiles = false;
   #reads?: ReturnType<typeof prepareReads>;
   #writes?: ReturnType<typeof prepareWrites>;
   #versions?: VersionStatements;
@@ -112,6 +116,7 @@ export class SqliteJournal implements Journal {
   }
 
   async recordEntry(entry: JournalEntry, ended?: VersionEnd, check?: FileCheck): Promise<void> {
+    this.#wroteFiles = true;
     const w = this.writes();
     const v = this.versionRows();
     this.sqlite.transaction(() => {
@@ -164,6 +169,7 @@ export class SqliteJournal implements Journal {
   }
 
   async recordEntries(entries: readonly JournalEntry[]): Promise<void> {
+    this.#wroteFiles = true;
     const upsert = this.writes().upsertEntry;
     const v = this.versionRows();
     this.sqlite.transaction(() => {
@@ -175,6 +181,7 @@ export class SqliteJournal implements Journal {
   }
 
   async recordMove(fromKey: string, entry: JournalEntry): Promise<void> {
+    this.#wroteFiles = true;
     const w = this.writes();
     const v = this.versionRows();
     this.sqlite.transaction(() => {
@@ -186,6 +193,7 @@ export class SqliteJournal implements Journal {
   }
 
   async forget(key: string, ended?: VersionEnd & { at: number; runId: number }): Promise<void> {
+    this.#wroteFiles = true;
     const w = this.writes();
     const v = this.versionRows();
     this.sqlite.transaction(() => {
@@ -283,6 +291,10 @@ export class SqliteJournal implements Journal {
     if (changes === 0) throw new Error(`journal ${this.path}: no run ${runId} to finish`);
   }
 
+  async markInterruptedRuns(): Promise<number> {
+    return this.writes().markInterrupted.run().changes;
+  }
+
   async lastRun(): Promise<RunRecord | null> {
     const row = this.reads().lastRun.get();
     return row ? toRunRecord(row) : null;
@@ -357,6 +369,19 @@ export class SqliteJournal implements Journal {
 
   async pruneUploadSessions(nowSeconds: number): Promise<number> {
     return this.writes().pruneSessions.run(nowSeconds).changes;
+  }
+
+  async keepLastGoodCopy(): Promise<boolean> {
+    this.assertWritable();
+    const dest = lastGoodPath(this.path);
+    if (!this.#wroteFiles && existsSync(dest)) return false;
+    // Written beside and renamed: a run killed mid-copy leaves the previous copy whole.
+    const tmp = `${dest}.tmp`;
+    await fsp.rm(tmp, { force: true });
+    await this.sqlite.backup(tmp);
+    await fsp.rename(tmp, dest);
+    this.#wroteFiles = false;
+    return true;
   }
 
   async integrityCheck(): Promise<string> {
@@ -467,6 +492,9 @@ function prepareWrites(sqlite: BetterSqlite3.Database) {
          bytes_down = @bytes_down, bytes_up = @bytes_up
        where id = @id`,
     ),
+    markInterrupted: sqlite.prepare<[]>(
+      `update runs set outcome = 'interrupted', message = coalesce(message, '${INTERRUPTED_MESSAGE}') where outcome = 'running'`,
+    ),
     pruneSessions: sqlite.prepare<[number]>('delete from upload_sessions where expire_at <= ?'),
     insertEvent: sqlite.prepare<{ run_id: number; at: number; level: string; message: string }>(
       'insert into events (run_id, at, level, message) values (@run_id, @at, @level, @message)',
@@ -486,6 +514,9 @@ function prepareWrites(sqlite: BetterSqlite3.Database) {
     ),
   };
 }
+
+/** What an interrupted run's row says (no quote: it is part of an SQL literal). */
+export const INTERRUPTED_MESSAGE = 'stopped before it finished (killed, Ctrl+C or a crash)';
 
 function entryParams(e: JournalEntry): Insertable<FilesTable> {
   return {

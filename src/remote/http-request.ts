@@ -64,9 +64,16 @@ async function writeBody(
     if (pace) await pace(slice.length);
     if (req.destroyed) return;
     if (!req.write(slice)) {
+      // Both listeners go when either fires: a `once('close')` left behind per slice piled up on the request
+      // (MaxListenersExceededWarning after ten slices of a part).
       await new Promise<void>((r) => {
-        req.once('drain', () => r());
-        req.once('close', () => r());
+        const resume = () => {
+          req.off('drain', resume);
+          req.off('close', resume);
+          r();
+        };
+        req.on('drain', resume);
+        req.on('close', resume);
       });
     }
     onSent?.(slice.length);

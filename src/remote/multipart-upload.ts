@@ -5,7 +5,7 @@ import path from 'node:path';
 import { RemoteError } from '../errors.js';
 import { runPool } from '../sync/pool.js';
 import type { Pacer } from './bandwidth.js';
-import { remoteErrorFromStatus } from './classify.js';
+import { remoteErrorFromStatus, uploadSucceeded } from './classify.js';
 import { httpRequest } from './http-request.js';
 
 /** 4 MiB parts: then the object's hash is the plain qetag of the file (shared/qiniu-protocol.md §7). */
@@ -154,7 +154,7 @@ async function attempt(opts: Parameters<typeof multipartUpload>[0]): Promise<Rec
     agent: opts.agent,
   });
   const body = parseJson(res.body);
-  if (res.status !== 200) {
+  if (!uploadSucceeded(res.status)) {
     if (res.status === 612) await sessions?.drop(session.uploadId);
     throw remoteErrorFromStatus(operation, res.status, body);
   }

@@ -16,6 +16,7 @@ import type { BatchOutcome, RemoteStore } from '../remote/remote-store.js';
 import { runPool } from './pool.js';
 import { withRetry } from '../remote/retry.js';
 import { keepLocalFile, keepRemoteObject } from './keep-versions.js';
+import { AdaptiveLimit, useAdaptiveLimit } from '../remote/adaptive-limit.js';
 
 /** Progress events for UI adapters (src/cli knows bars and colours; the engine does not). */
 export type SyncEvent =
@@ -40,6 +41,8 @@ export interface ExecuteDeps {
   onEvent?: (event: SyncEvent) => void;
   /** Where big uploads keep their multipart progress (the journal), so a killed run resumes them. */
   uploadSessions?: UploadSessionStore;
+  /** Files that failed before execution (could not be read): counted as failed, so deletions wait for a clean run. */
+  failedBefore?: number;
 }
 
 export interface ExecuteResult {
@@ -76,7 +79,7 @@ export function transferBytes(action: Action): number {
  * After each action succeeds its observed state is recorded in the journal (one small transaction each).
  */
 export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<ExecuteResult> {
-  const counts: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
+  const counts: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: deps.failedBefore ?? 0, bytesDown: 0, bytesUp: 0 };
   const actions = plan.items.flatMap((item) => (item.action ? [item.action] : []));
   const first = actions.filter((a) => !DELETING.has(a.kind));
   const last = actions.filter((a) => DELETING.has(a.kind));
@@ -94,39 +97,56 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     counts.failed++;
     const message = err instanceof Error ? err.message : String(err);
     deps.logger.error(`Failed ${describe(action)}: ${message}`);
-    await deps.journal.addEvent(deps.runId, 'error', `${describe(action)}: ${message}`);
+    // A full disk may refuse the journal too: the failure is logged and counted either way.
+    await deps.journal.addEvent(deps.runId, 'error', `${describe(action)}: ${message}`).catch(() => {});
   };
+  // Every 573 halves the transfers in flight for a while (remote/adaptive-limit.ts).
+  const gate = new AdaptiveLimit(deps.concurrency, undefined, (limit, why) =>
+    deps.logger.warn(why === 'rate-limited' ? `Rate limited by the server (573): ${limit} transfer(s) at once for now` : `${limit} transfer(s) at once again`),
+  );
+  const unsetGate = useAdaptiveLimit(gate);
   const runOne = async (action: Action) => {
+    const release = await gate.acquire();
     deps.onEvent?.({ type: 'action-start', action, bytes: transferBytes(action) });
     try {
       await applyAction(action, deps, counts);
       deps.onEvent?.({ type: 'action-end', action, ok: true });
     } catch (err) {
       await fail(action, err);
+    } finally {
+      release();
     }
   };
 
-  const moves = first.filter((a): a is MoveRemote => a.kind === 'move-remote');
-  if (moves.length > 0) await applyRemoteMoves(moves, deps, counts, fail);
-  await runPool(
-    first.filter((a) => a.kind !== 'move-remote'),
-    deps.concurrency,
-    runOne,
-  );
-  if (last.length > 0) {
-    if (counts.failed > 0) {
-      deps.logger.warn(`Skipping ${last.length} deletion(s) because ${counts.failed} action(s) failed`);
-    } else {
-      const remoteDeletes = last.filter((a): a is DeleteRemote => a.kind === 'delete-remote');
-      if (remoteDeletes.length > 0) await applyRemoteDeletes(remoteDeletes, deps, counts, fail);
-      await runPool(
-        last.filter((a) => a.kind !== 'delete-remote'),
-        deps.concurrency,
-        runOne,
-      );
-    }
+  try {
+    await applyAll();
+  } finally {
+    unsetGate();
   }
   return { counts, lateConflicts };
+
+  async function applyAll(): Promise<void> {
+    const moves = first.filter((a): a is MoveRemote => a.kind === 'move-remote');
+    if (moves.length > 0) await applyRemoteMoves(moves, deps, counts, fail);
+    await runPool(
+      first.filter((a) => a.kind !== 'move-remote'),
+      deps.concurrency,
+      runOne,
+    );
+    if (last.length > 0) {
+      if (counts.failed > 0) {
+        deps.logger.warn(`Skipping ${last.length} deletion(s) because ${counts.failed} action(s) failed`);
+      } else {
+        const remoteDeletes = last.filter((a): a is DeleteRemote => a.kind === 'delete-remote');
+        if (remoteDeletes.length > 0) await applyRemoteDeletes(remoteDeletes, deps, counts, fail);
+        await runPool(
+          last.filter((a) => a.kind !== 'delete-remote'),
+          deps.concurrency,
+          runOne,
+        );
+      }
+    }
+  }
 }
 
 function describe(action: Action): string {
@@ -208,7 +228,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
             sent = Math.max(sent, bytes);
           },
         });
-      }).catch((err: unknown) => {
+      }, TRANSFER).catch((err: unknown) => {
         if (err instanceof RemoteError && err.kind === 'exists') throw new TargetChangedError(action.key);
         throw err;
       });
@@ -265,7 +285,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
         const conflictKey = action.conflictKey;
         const before = await fsp.stat(conflictAbs);
         logger.info(`Putting ${conflictKey}`);
-        const object = await withRetry(() => deps.remote.upload(conflictAbs, conflictKey, { insertOnly: true, sessions: deps.uploadSessions }));
+        const object = await withRetry(() => deps.remote.upload(conflictAbs, conflictKey, { insertOnly: true, sessions: deps.uploadSessions }), TRANSFER);
         counts.uploaded++;
         counts.bytesUp += before.size;
         await deps.journal.recordEntry(entryOf(conflictKey, action.conflictPath, object, before, deps));
@@ -397,8 +417,7 @@ async function download(
         beforeReplace,
         onBytes: (n) => deps.onEvent?.({ type: 'bytes', key: object.key, n }),
       }),
-    undefined,
-    (err, attempt, delay) => deps.logger.warn(`Retrying ${object.key} (attempt ${attempt} failed: ${err.message}) in ${Math.round(delay)} ms`),
+    TRANSFER,
   );
 }
 
@@ -423,6 +442,9 @@ function recordCheck(object: RemoteObject, local: LocalFile): FileCheck | undefi
   if (kind === 'v1-single' || kind === 'v1-multi' || local.hash === undefined) return undefined;
   return { remoteHash: object.hash, hashKind: kind, verifiedBy: kind === 'etag-v2' ? 'etag-v2' : object.md5 ? 'md5' : 'size', localQetag: local.hash, servedBy: null };
 }
+
+/** Transfers resume where the last attempt stopped (partial file, journaled parts): bounded by attempts, not time. */
+const TRANSFER = { budgetMs: Infinity };
 
 function expectedOf(file: LocalFile | undefined): { size: number; mtimeMs: number } | null {
   return file ? { size: file.size, mtimeMs: file.mtimeMs } : null;

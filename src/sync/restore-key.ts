@@ -49,6 +49,7 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
   const counts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
   let runId = 0;
   try {
+    await journal.markInterruptedRuns();
     runId = await journal.startRun({ command: 'restore', direction: '-' });
     const entries = await journal.loadEntries();
     const relPath = entries.find((e) => e.key === key)?.path ?? mappedPath(key, config.bucket.prefix);

@@ -7,6 +7,7 @@ import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord, UnverifiedCopy, VersionStats } from '../journal/journal.js';
 import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
+import { runsAsSeen } from '../journal/run-liveness.js';
 import { foldsCase } from '../local/folds-case.js';
 import { rootPaths } from '../local/root-paths.js';
 import type { StartedWalk } from '../local/walk-in-key-order.js';
@@ -15,7 +16,8 @@ import { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { executePlan, type SyncEvent } from './execute-plan.js';
-import { gatherState, hashAmbiguous } from './gather.js';
+import { isFailure, type LocalProblem } from '../core/local-problems.js';
+import { gatherState, hashAmbiguous, leaveUnreadAlone } from './gather.js';
 import { gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
 import { migrateLocalTrash } from './migrate-local-trash.js';
@@ -103,6 +105,8 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
   let counts = ZERO;
   let runId = 0;
   try {
+    // Under the lock no other run is live: rows still `running` belong to runs that were killed or stopped.
+    await journal.markInterruptedRuns();
     runId = await journal.startRun({ command: 'sync', direction });
     await journal.pruneUploadSessions(Math.floor(now.getTime() / 1000));
     const store = new VersionStore(paths.storeDir);
@@ -142,6 +146,7 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
       store,
       onEvent: req.onEvent,
       uploadSessions: journalUploadSessions(journal),
+      failedBefore: (plan.problems ?? []).filter((p) => isFailure(p.kind)).length,
     });
     counts = result.counts;
     // The next run's merge reads the journal from this copy (when it wrote no row, there is nothing to do). Only a
@@ -163,6 +168,10 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
     const outcome: RunOutcome = counts.failed > 0 ? 'partial' : unresolvedConflicts > 0 ? 'conflicts' : 'ok';
     logger.info(summaryLine(counts, plan, unresolvedConflicts));
     await journal.finishRun(runId, outcome, counts);
+    // The copy `recover-journal` offers when the journal is ever damaged. Only a copy: failing costs a warning.
+    await journal.keepLastGoodCopy().catch((err: unknown) => {
+      logger.warn(`Could not keep a last good copy of the journal: ${err instanceof Error ? err.message : String(err)}`);
+    });
     return { plan, counts, outcome, unresolvedConflicts, dryRun: false };
   } catch (err) {
     const aborted = err instanceof SafetyAbortError;
@@ -186,7 +195,9 @@ export async function computeStatus(
       const early = { walk: req.prewalk, pages: prelist?.pages };
       const direction = req.direction ?? req.config.sync.direction;
       const { plan } = await buildPlan({ ...req, dryRun: true }, journal, direction, req.now ?? new Date(), early);
-      return { plan, lastRun: await journal.lastRun(), versions: await journal.versionStats(), unverified: await journal.unverifiedCopies() };
+      const last = await journal.lastRun();
+      const lastRun = last && (await runsAsSeen([last], rootPaths(req.config.local.root).lockFile))[0];
+      return { plan, lastRun, versions: await journal.versionStats(), unverified: await journal.unverifiedCopies() };
     } finally {
       await journal.close();
     }
@@ -224,8 +235,11 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
     const all = await gatherState({ remote, journal, root, prefix, exclude });
     return { ...all, settled: 0, remoteCount: all.remote.length, journalCount: all.journal.length };
   });
-  for (const skipped of gathered.skipped) logger.debug(`Skipping ${skipped}: not a regular file`);
-  const hashedBytes = await hashAmbiguous(root, gathered.local, gathered.journal, { remote: gathered.remote, prefix, checks: journal });
+  const unread: LocalProblem[] = [];
+  const hashedBytes = await hashAmbiguous(root, gathered.local, gathered.journal, { remote: gathered.remote, prefix, checks: journal }, unread);
+  leaveUnreadAlone(gathered, unread, prefix);
+  const problems = [...gathered.skipped, ...unread];
+  for (const p of problems) logger.warn(`Not backed up: ${JSON.stringify(p.path)}: ${p.detail}`);
   logger.debug(
     `Found ${gathered.remoteCount} remote objects and ${gathered.journalCount} journal rows; ${gathered.settled} keys in sync on all sides, ` +
       `${gathered.remote.length} objects, ${gathered.local.length} local files and ${gathered.journal.length} journal rows planned; hashed ${hashedBytes} bytes`,
@@ -237,7 +251,7 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
     prefix,
     options: { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive },
   });
-  const plan: Plan = gathered.settled > 0 ? { ...planned, settled: gathered.settled } : planned;
+  const plan: Plan = { ...planned, ...(gathered.settled > 0 ? { settled: gathered.settled } : {}), ...(problems.length > 0 ? { problems } : {}) };
   for (const item of plan.items) {
     if (item.state !== 'in-sync') {
       logger.debug(`Plan ${item.key || item.path}: ${item.state} -> ${item.action?.kind ?? 'nothing'}${item.note ? ` (${item.note})` : ''}`);

@@ -1,6 +1,8 @@
 import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
 import { UsageError } from '../../errors.js';
 import { openJournal } from '../../journal/open-journal.js';
+import { runsAsSeen } from '../../journal/run-liveness.js';
+import { rootPaths } from '../../local/root-paths.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { humanBytes } from '../progress.js';
 
@@ -11,7 +13,7 @@ export async function logCommand(flags: { config?: string; limit: string; json?:
   const { config } = await loadConfig(resolveConfigPath(flags.config, process.env));
   const journal = await openJournal(config.journal.path, { readonly: true });
   try {
-    const listed = await journal.listRuns(limit);
+    const listed = await runsAsSeen(await journal.listRuns(limit), rootPaths(config.local.root).lockFile);
     // What each run replaced or removed: the versions it ended (their bytes kept, see `qjournal versions <key>`).
     const ended = await journal.versionsEndedBy(listed.map((r) => r.id));
     const runs = listed.map((r) => ({ ...r, replaced: ended.get(r.id) ?? 0 }));

@@ -1,0 +1,259 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runUnprivileged } from '../helpers/unprivileged.js';
+import { bucketContents, CLI, localTree, makeWorkspace, readTree } from '../helpers/workspace.js';
+
+// Issue #15: a weekly unattended run never gives up the whole backup for one bad file.
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+beforeEach(() => emu.reset());
+
+function journalKeys(root: string): string[] {
+  const db = new Database(path.join(root, '.qjournal/journal.db'), { readonly: true });
+  try {
+    return (db.prepare('select key from files order by key').pluck().all() as string[]);
+  } finally {
+    db.close();
+  }
+}
+
+describe('files and folders that cannot be read', () => {
+  it('an unreadable file and an unreadable folder: the rest transfers, exit 5, both named, nothing deleted', async () => {
+    emu.seed({ 'known.txt': 'v1', 'locked-dir/a.txt': 'a', 'locked-dir/sub/b.txt': 'b', 'other.txt': 'o' });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'both', deletes: 'mirror' } });
+    expect((await ws.run('sync')).code).toBe(0);
+
+    // The weekly changes: one file edited and made unreadable, one folder made unreadable, one new file each side.
+    await fsp.writeFile(path.join(ws.root, 'known.txt'), 'v2, unreadable');
+    await fsp.chmod(path.join(ws.root, 'known.txt'), 0o000);
+    await fsp.chmod(path.join(ws.root, 'locked-dir'), 0o000);
+    await localTree(ws.root, { 'fresh.txt': 'new here' });
+    emu.seed({ 'remote-new.txt': 'new there' });
+    try {
+      const run = await runUnprivileged(ws, 'sync');
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stderr).toMatch(/\[WARN\] Not backed up: "known\.txt": cannot read this file \(EACCES\)/);
+      expect(run.stderr).toMatch(/\[WARN\] Not backed up: "locked-dir": cannot read this folder \(EACCES\)/);
+      expect(run.stderr).not.toMatch(/Deleting|Trashing/);
+      // The rest went both ways.
+      expect(emu.getObject('fresh.txt')?.toString()).toBe('new here');
+      expect(await fsp.readFile(path.join(ws.root, 'remote-new.txt'), 'utf8')).toBe('new there');
+      // Nothing under the unreadable folder was taken for deleted: objects and journal rows stay.
+      expect(bucketContents(emu)).toMatchObject({ 'known.txt': 'v1', 'locked-dir/a.txt': 'a', 'locked-dir/sub/b.txt': 'b' });
+      expect(journalKeys(ws.root)).toEqual(expect.arrayContaining(['known.txt', 'locked-dir/a.txt', 'locked-dir/sub/b.txt']));
+
+      const status = await runUnprivileged(ws, 'status', '--json');
+      expect(status.code, status.stderr).toBe(0);
+      const json = JSON.parse(status.stdout);
+      expect(json.problems).toEqual(
+        expect.arrayContaining([
+          { path: 'known.txt', kind: 'unreadable-file', detail: expect.stringContaining('EACCES') },
+          { path: 'locked-dir', kind: 'unreadable-folder', detail: expect.stringContaining('EACCES') },
+        ]),
+      );
+      expect(json.items.filter((i: { path: string }) => i.path?.startsWith('locked-dir') || i.path === 'known.txt')).toEqual([]);
+    } finally {
+      await fsp.chmod(path.join(ws.root, 'locked-dir'), 0o755);
+      await fsp.chmod(path.join(ws.root, 'known.txt'), 0o644);
+    }
+    // Readable again: the edit goes up, and the run is clean.
+    const after = await runUnprivileged(ws, 'sync');
+    expect(after.code, after.stderr).toBe(0);
+    expect(emu.getObject('known.txt')?.toString()).toBe('v2, unreadable');
+    expect(await readTree(ws.root)).toMatchObject({ 'locked-dir/a.txt': 'a', 'locked-dir/sub/b.txt': 'b' });
+  });
+
+  it('a folder that can be listed but not entered (r--) is unreadable too, never "deleted"', async () => {
+    emu.seed({ 'half/a.txt': 'a', 'half/b.txt': 'b' });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'both', deletes: 'mirror' } });
+    expect((await ws.run('sync')).code).toBe(0);
+    await fsp.chmod(path.join(ws.root, 'half'), 0o444);
+    try {
+      const run = await runUnprivileged(ws, 'sync');
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stderr).toMatch(/Not backed up: "half": cannot read this folder/);
+      expect(Object.keys(bucketContents(emu)).sort()).toEqual(['half/a.txt', 'half/b.txt']);
+    } finally {
+      await fsp.chmod(path.join(ws.root, 'half'), 0o755);
+    }
+  });
+});
+
+describe('time limits and retries', () => {
+  it('a server that accepts connections but never answers: exit 4 within 60 s, every retry logged at WARN', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => {
+      sockets.push(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    try {
+      const ws = await makeWorkspace(emu);
+      await ws.writeConfig({ endpoints: { rs: url, rsf: url, up: url, api: url, uc: url } });
+      const started = Date.now();
+      // The real back-off (the helper's fast retries would hide how long a user waits).
+      const status = await runCliReal(ws, 'status');
+      const took = Date.now() - started;
+      expect(status.code, status.stderr).toBe(4);
+      expect(took).toBeLessThan(60_000);
+      const retries = status.stderr.split('\n').filter((l) => /\[WARN\] Retrying list \(attempt \d of \d failed: ResponseTimeoutError/.test(l));
+      expect(retries.length, status.stderr).toBeGreaterThanOrEqual(2);
+      expect(retries[0]).toMatch(/attempt 1 of 5/);
+      expect(status.stderr).toMatch(/qjournal: list: .*after \d attempts/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  }, 90_000);
+
+  it('a 573 storm (a server that takes one download at a time) slows the run down, and it completes', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 24; i++) files[`storm/${String(i).padStart(2, '0')}.txt`] = `file ${i} `.repeat(2000);
+    emu.seed(files);
+    emu.addFault({ route: 'download', rateLimitInFlight: 1 });
+    emu.addFault({ route: 'download', delayMs: 30 });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'down', concurrency: '8' } });
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(await readTree(ws.root)).toEqual(files);
+    expect(run.stderr).toMatch(/\[WARN\] Retrying download storm\/\d+\.txt \(attempt 1 of 8 failed: HTTP 573/);
+    expect(run.stderr).toMatch(/\[WARN\] Rate limited by the server \(573\): 4 transfer\(s\) at once for now/);
+  }, 60_000);
+});
+
+/** The CLI with the default retry delays. */
+function runCliReal(ws: Awaited<ReturnType<typeof makeWorkspace>>, command: string) {
+  return import('../helpers/workspace.js').then(({ runCli }) =>
+    runCli([command, '--config', ws.configPath], { env: { ...ws.env, QJOURNAL_RETRY_BASE_MS: '250' }, cwd: ws.dir }),
+  );
+}
+
+function bigBuffer(size: number, seed: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.ceil(size / 4) * 4);
+  let x = seed;
+  for (let i = 0; i < buf.length; i += 4) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    buf.writeUInt32LE(x, i);
+  }
+  return buf.subarray(0, size);
+}
+
+async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const start = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function startSync(ws: Awaited<ReturnType<typeof makeWorkspace>>): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
+  const child = spawn(process.execPath, [CLI, 'sync', '--config', ws.configPath], {
+    cwd: ws.dir,
+    env: { ...process.env, ...ws.env, QJOURNAL_RETRY_BASE_MS: '20' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, done };
+}
+
+describe('runs that are stopped', () => {
+  it('Ctrl+C: `log` and `status` show the run as interrupted, and the next run writes it down', async () => {
+    emu.seed({ 'slow.bin': bigBuffer(8 << 20, 3) });
+    emu.addFault({ route: 'download', throttleBytesPerSec: 2 << 20 });
+    const ws = await makeWorkspace(emu);
+    const { child, done } = startSync(ws);
+    await waitFor(async () => (await fsp.readdir(path.join(ws.root, '.qjournal/tmp')).catch(() => [])).length > 0);
+    // While it runs, it is running.
+    const live = JSON.parse((await ws.run('log', '--json')).stdout);
+    expect(live.runs[0].outcome).toBe('running');
+    child.kill('SIGINT');
+    const end = await done;
+    expect(end.signal ?? end.code).toBeTruthy();
+    const log = JSON.parse((await ws.run('log', '--json')).stdout);
+    expect(log.runs[0]).toMatchObject({ id: 1, outcome: 'interrupted' });
+    expect((await ws.run('log')).stdout).toMatch(/^#1 .* sync down interrupted/m);
+    emu.clearFaults();
+    const status = await ws.run('status', '--json');
+    expect(JSON.parse(status.stdout).lastRun).toMatchObject({ id: 1, outcome: 'interrupted' });
+    expect((await ws.run('sync')).code).toBe(0);
+    const db = new Database(path.join(ws.root, '.qjournal/journal.db'), { readonly: true });
+    try {
+      expect(db.prepare('select id, outcome from runs order by id').all()).toEqual([
+        { id: 1, outcome: 'interrupted' },
+        { id: 2, outcome: 'ok' },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('a damaged journal', () => {
+  it('garbage in the journal: exit 3 naming the file and the copy; recover-journal brings the last good one back', async () => {
+    emu.seed({ 'a.txt': 'a', 'b/c.txt': 'c' });
+    const ws = await makeWorkspace(emu);
+    expect((await ws.run('sync')).code).toBe(0);
+    const journal = path.join(ws.root, '.qjournal/journal.db');
+    expect((await fsp.stat(`${journal}.last-good`)).size).toBeGreaterThan(0);
+    await fsp.writeFile(journal, Buffer.concat([Buffer.from('this is not SQLite'), bigBuffer(8192, 5)]));
+
+    for (const command of ['sync', 'status', 'log']) {
+      const run = await ws.run(command);
+      expect(run.code, `${command}: ${run.stderr}`).toBe(3);
+      expect(run.stderr).toContain(`journal ${journal} is damaged`);
+      expect(run.stderr).toContain(`${journal}.last-good`);
+      expect(run.stderr).toContain('qjournal recover-journal');
+    }
+
+    const recover = await ws.run('recover-journal');
+    expect(recover.code, recover.stderr).toBe(0);
+    expect(recover.stdout).toMatch(/damaged journal is kept as .*journal\.db\.corrupt-/);
+    emu.resetCounters();
+    const after = await ws.run('sync');
+    expect(after.code, after.stderr).toBe(0);
+    // The journal knew both files again: nothing was downloaded or uploaded.
+    expect(after.stderr).toMatch(/Done: 0 downloaded .* 0 uploaded .* 2 unchanged/);
+    expect(emu.counters().requests.download ?? 0).toBe(0);
+  });
+
+  it('a missing journal is rebuilt by hashing, as before', async () => {
+    emu.seed({ 'a.txt': 'a' });
+    const ws = await makeWorkspace(emu);
+    expect((await ws.run('sync')).code).toBe(0);
+    await fsp.rm(path.join(ws.root, '.qjournal/journal.db'));
+    emu.resetCounters();
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(emu.counters().requests.download ?? 0).toBe(0);
+  });
+});
+
+describe('no warnings from Node or libraries', () => {
+  it('a 40 MiB upload (multipart, parts written in slices) leaves stderr with log lines only', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    const content = bigBuffer(40 << 20, 21);
+    await localTree(ws.root, { 'big.bin': content });
+    // Slow reading of the parts: the client waits for `drain` over and over.
+    emu.addFault({ route: 'v2-part', throttleBytesPerSec: 32 << 20 });
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(emu.getObject('big.bin')!.equals(content)).toBe(true);
+    const foreign = run.stderr.split('\n').filter((l) => l !== '' && !/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{6} \[(INFO|DEBUG)\] /.test(l));
+    expect(foreign).toEqual([]);
+  });
+});
