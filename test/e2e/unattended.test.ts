@@ -257,3 +257,38 @@ describe('no warnings from Node or libraries', () => {
     expect(foreign).toEqual([]);
   });
 });
+
+describe('what cannot be backed up is named, once per run', () => {
+  it('a name that is not UTF-8, a symlink loop, links out of and inside the root, a FIFO', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    await localTree(ws.root, { 'ok.txt': 'fine', 'dir/inner.txt': 'in' });
+    await fsp.writeFile(Buffer.from(`${ws.root}/dir/bad\xff.txt`, 'latin1'), 'latin-1 name');
+    await fsp.symlink('loop', path.join(ws.root, 'loop'));
+    await fsp.symlink('/etc', path.join(ws.root, 'outside'));
+    await fsp.symlink('dir/inner.txt', path.join(ws.root, 'inside'));
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(ws.root, 'dir/pipe')]);
+
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(5);
+    expect(Object.keys(bucketContents(emu)).sort()).toEqual(['dir/inner.txt', 'ok.txt']);
+    const once = (re: RegExp) => expect(run.stderr.split('\n').filter((l) => re.test(l)), run.stderr).toHaveLength(1);
+    once(/\[WARN\] Not backed up: "dir\/bad\\\\xff\.txt": the name is not valid UTF-8/);
+    once(/\[WARN\] Not backed up: "loop": symlink to loop \(a symlink loop\)/);
+    once(/\[WARN\] Not backed up: "outside": symlink to \/etc \(points outside the backup folder\)/);
+    once(/\[WARN\] Not backed up: "inside": symlink to dir\/inner\.txt \(points inside the backup folder\)/);
+    once(/\[WARN\] Not backed up: "dir\/pipe": a named pipe \(FIFO\)/);
+
+    const status = JSON.parse((await ws.run('status', '--json')).stdout);
+    expect(status.problems.map((p: { path: string; kind: string }) => `${p.kind} ${p.path}`).sort()).toEqual([
+      'bad-name dir/bad\\xff.txt',
+      'special dir/pipe',
+      'symlink inside',
+      'symlink loop',
+      'symlink outside',
+    ]);
+    // A run that had only symlinks and special files to report is not partial.
+    await fsp.rm(Buffer.from(`${ws.root}/dir/bad\xff.txt`, 'latin1'));
+    expect((await ws.run('sync')).code).toBe(0);
+  });
+});
