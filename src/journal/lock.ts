@@ -155,8 +155,10 @@ function heldLock(lockPath: string, owner: LockOwner, previousToken: string | nu
         const current = await readLock(lockPath);
         if (current !== null && isOurs(current.raw)) await fsp.rm(lockPath, { force: true });
       };
-      // Coordinate with breakers when possible; never leave our lock behind because `.break` was busy.
-      if (!(await withBreakLock(lockPath, 2_000, removeIfOurs))) await removeIfOurs();
+      // Coordinate with breakers when possible; never leave our lock behind because `.break` was busy, or could not
+      // be created at all (a full disk).
+      const coordinated = await withBreakLock(lockPath, 2_000, removeIfOurs).catch(() => false);
+      if (!coordinated) await removeIfOurs();
     },
     releaseSync() {
       if (released) return;

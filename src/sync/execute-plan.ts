@@ -6,13 +6,14 @@ import { RemoteError } from '../errors.js';
 import type { ContentCheck } from '../core/content-check.js';
 import { hashKind } from '../core/hash-kind.js';
 import type { FileCheck, Journal, RunCounts } from '../journal/journal.js';
-import { ensureParentInside, fetchToFile, recheckTarget, TargetChangedError } from '../local/fetch-to-file.js';
+import { ensureParentInside, fetchToFile, partialPath, recheckTarget, TargetChangedError } from '../local/fetch-to-file.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { versionKeeping, type VersionEnd } from '../core/versions.js';
 import type { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
 import type { UploadSessionStore } from '../remote/multipart-upload.js';
 import type { BatchOutcome, RemoteStore } from '../remote/remote-store.js';
+import { DiskFullStop, isDiskFull } from './disk-full.js';
 import { runPool } from './pool.js';
 import { withRetry } from '../remote/retry.js';
 import { keepLocalFile, keepRemoteObject } from './keep-versions.js';
@@ -86,6 +87,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   let lateConflicts = 0;
   deps.onEvent?.({ type: 'start', files: actions.length, bytes: actions.reduce((n, a) => n + transferBytes(a), 0) });
 
+  const diskFull = new DiskFullStop();
   const fail = async (action: Action, err: unknown) => {
     deps.onEvent?.({ type: 'action-end', action, ok: false });
     if (err instanceof TargetChangedError) {
@@ -95,6 +97,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
       return;
     }
     counts.failed++;
+    diskFull.noteFailure(action, err);
     const message = err instanceof Error ? err.message : String(err);
     deps.logger.error(`Failed ${describe(action)}: ${message}`);
     // A full disk may refuse the journal too: the failure is logged and counted either way.
@@ -106,6 +109,11 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   );
   const unsetGate = useAdaptiveLimit(gate);
   const runOne = async (action: Action) => {
+    if (diskFull.skips(action)) {
+      counts.failed++;
+      deps.logger.error(`Not started: ${describe(action)} (the disk is full)`);
+      return;
+    }
     const release = await gate.acquire();
     deps.onEvent?.({ type: 'action-start', action, bytes: transferBytes(action) });
     try {
@@ -123,6 +131,8 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   } finally {
     unsetGate();
   }
+  const full = diskFull.summary();
+  if (full) deps.logger.error(full);
   return { counts, lateConflicts };
 
   async function applyAll(): Promise<void> {
@@ -418,7 +428,11 @@ async function download(
         onBytes: (n) => deps.onEvent?.({ type: 'bytes', key: object.key, n }),
       }),
     TRANSFER,
-  );
+  ).catch(async (err: unknown) => {
+    // Out of space: the partial file would only keep the disk full; the next run starts this one afresh.
+    if (isDiskFull(err)) await fsp.rm(partialPath(deps.paths, object), { force: true }).catch(() => {});
+    throw err;
+  });
 }
 
 /** What the journal keeps about how a downloaded copy was checked, and which origin served it. */

@@ -167,7 +167,10 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
     const unresolvedConflicts = countReported(plan) + result.lateConflicts;
     const outcome: RunOutcome = counts.failed > 0 ? 'partial' : unresolvedConflicts > 0 ? 'conflicts' : 'ok';
     logger.info(summaryLine(counts, plan, unresolvedConflicts));
-    await journal.finishRun(runId, outcome, counts);
+    // The outcome stands even when the journal cannot take its row (a full disk): the next run closes it.
+    await journal.finishRun(runId, outcome, counts).catch((err: unknown) => {
+      logger.error(`Could not record the end of run ${runId} in the journal: ${err instanceof Error ? err.message : String(err)}`);
+    });
     // The copy `recover-journal` offers when the journal is ever damaged. Only a copy: failing costs a warning.
     await journal.keepLastGoodCopy().catch((err: unknown) => {
       logger.warn(`Could not keep a last good copy of the journal: ${err instanceof Error ? err.message : String(err)}`);
@@ -175,12 +178,16 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
     return { plan, counts, outcome, unresolvedConflicts, dryRun: false };
   } catch (err) {
     const aborted = err instanceof SafetyAbortError;
-    if (runId) await journal.finishRun(runId, aborted ? 'aborted' : 'failed', counts, err instanceof Error ? err.message : String(err));
+    if (runId) await journal.finishRun(runId, aborted ? 'aborted' : 'failed', counts, err instanceof Error ? err.message : String(err)).catch(() => {});
     throw err;
   } finally {
-    await journal.close();
-    unhookLock();
-    await lock.release();
+    // The lock goes in every path, even when closing the journal fails.
+    try {
+      await journal.close();
+    } finally {
+      unhookLock();
+      await lock.release();
+    }
   }
 }
 

@@ -292,3 +292,43 @@ describe('what cannot be backed up is named, once per run', () => {
     expect((await ws.run('sync')).code).toBe(0);
   });
 });
+
+describe('a full disk', () => {
+  it('a root on a small tmpfs that fills up: exit 5 saying how much is needed, lock released, no partial left; the next run completes', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 8; i++) files[`a-small/${i}.bin`] = bigBuffer(40_000 + i, i);
+    files['big/huge.bin'] = bigBuffer(6 << 20, 99);
+    files['big/second.bin'] = bigBuffer(3 << 20, 98);
+    emu.seed(files);
+    const ws = await makeWorkspace(emu, { sync: { direction: 'down', concurrency: '2' } });
+    await fsp.mkdir(ws.root, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', ws.root], { stdio: 'pipe' });
+    } catch (err) {
+      throw new Error(`this test needs to mount a small tmpfs (run the tests as root): ${(err as Error).message}`);
+    }
+    try {
+      const run = await ws.run('sync');
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stderr).toMatch(/\[ERROR\] The disk is full: \d+ download\(s\) were not done; they need [\d.]+ MiB \(\d+ bytes\) more free space/);
+      expect(run.stderr).not.toMatch(/database connection is not open/);
+      // Lock released, no partial file keeping the disk full.
+      await expect(fsp.stat(path.join(ws.root, '.qjournal/lock'))).rejects.toThrow();
+      expect(await fsp.readdir(path.join(ws.root, '.qjournal/tmp')).catch(() => [])).toEqual([]);
+      // What did land is whole.
+      for (const [rel, content] of Object.entries(files)) {
+        const got = await fsp.readFile(path.join(ws.root, rel)).catch(() => null);
+        if (got) expect(got.equals(content), rel).toBe(true);
+      }
+      expect(await fsp.readFile(path.join(ws.root, 'a-small/0.bin')).catch(() => null)).not.toBeNull();
+
+      execFileSync('mount', ['-o', 'remount,size=32m', ws.root], { stdio: 'pipe' });
+      const after = await ws.run('sync');
+      expect(after.code, after.stderr).toBe(0);
+      for (const [rel, content] of Object.entries(files)) expect((await fsp.readFile(path.join(ws.root, rel))).equals(content), rel).toBe(true);
+    } finally {
+      execFileSync('umount', [ws.root], { stdio: 'pipe' });
+    }
+  });
+});
