@@ -52,6 +52,17 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * A local file changed while it was being uploaded: nothing was committed (a multipart upload is aborted), so no object
+ * ever holds bytes that never existed together. The file is reported; the next run uploads its new version.
+ */
+export class LocalChangedError extends Error {
+  constructor(readonly relPath: string, why: string) {
+    super(`${relPath} changed while it was being uploaded (${why}); nothing was committed, the next run uploads the new version`);
+    this.name = 'LocalChangedError';
+  }
+}
+
 /** The run would delete too much (or the listing came back empty against a full journal): nothing was applied. */
 export class SafetyAbortError extends Error {
   constructor(message: string) {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import { RemoteError } from '../errors.js';
+import { qetagOfBlocks } from '../core/qetag-of-blocks.js';
+import { LocalChangedError, RemoteError } from '../errors.js';
 import { runPool } from '../sync/pool.js';
 import type { Pacer } from './bandwidth.js';
 import { remoteErrorFromStatus, uploadSucceeded } from './classify.js';
@@ -54,6 +55,8 @@ export async function multipartUpload(opts: {
   agent?: http.Agent;
   onProgress?: (sentBytes: number, totalBytes: number) => void;
   pace?: Pacer;
+  /** The qetag the file had when planned: the parts read must add up to it, or the upload is aborted. */
+  expectHash?: string;
 }): Promise<Record<string, unknown>> {
   try {
     return await attempt(opts);
@@ -81,6 +84,15 @@ async function attempt(opts: Parameters<typeof multipartUpload>[0]): Promise<Rec
     await sessions?.drop(session.uploadId);
     session = null;
   }
+  if (session) {
+    // The server's own list: parts it acknowledged that the journal never got to record (a kill in between).
+    for (const part of await listServerParts(`${base}/${encodeURIComponent(session.uploadId)}`, auth, operation, opts.agent)) {
+      const expected = Math.min(PART_SIZE, st.size - (part.partNumber - 1) * PART_SIZE);
+      if (part.size !== expected || session.parts.some((p) => p.partNumber === part.partNumber)) continue;
+      session.parts.push(part);
+      await sessions?.recordPart(session.uploadId, part);
+    }
+  }
   if (!session) {
     const res = await httpRequest({ url: base, method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, timeoutMs: PART_TIMEOUT_MS, operation, agent: opts.agent });
     const body = parseJson(res.body);
@@ -103,13 +115,17 @@ async function attempt(opts: Parameters<typeof multipartUpload>[0]): Promise<Rec
   let sent = [...done.values()].reduce((n, p) => n + p.size, 0);
   opts.onProgress?.(sent, st.size);
   const todo = Array.from({ length: st.size === 0 ? 0 : partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
+  // SHA-1 of each part as read (a part is one qetag block): their qetag is what the object will be.
+  const blockSha1 = new Map<number, Buffer>();
   const fh = await fsp.open(localPath, 'r');
+  const uploadUrl = `${base}/${encodeURIComponent(session.uploadId)}`;
   try {
     await runPool(todo, opts.partConcurrency, async (partNumber) => {
       const start = (partNumber - 1) * PART_SIZE;
       const size = Math.min(PART_SIZE, st.size - start);
       const buf = Buffer.allocUnsafe(size);
       await fh.read(buf, 0, size, start);
+      blockSha1.set(partNumber, createHash('sha1').update(buf).digest());
       const md5 = createHash('md5').update(buf).digest('hex');
       let partSent = 0;
       const res = await httpRequest({
@@ -139,6 +155,28 @@ async function attempt(opts: Parameters<typeof multipartUpload>[0]): Promise<Rec
       done.set(partNumber, part);
       await sessions?.recordPart(session!.uploadId, part);
     });
+    // Only bytes that existed together may be committed: the file must still be the version the session began with,
+    // and what was read must be the version the run planned (its qetag). Otherwise abort: nothing is committed.
+    for (const partNumber of done.keys()) {
+      if (blockSha1.has(partNumber)) continue;
+      const start = (partNumber - 1) * PART_SIZE;
+      const buf = Buffer.allocUnsafe(Math.min(PART_SIZE, st.size - start));
+      await fh.read(buf, 0, buf.length, start);
+      blockSha1.set(partNumber, createHash('sha1').update(buf).digest());
+    }
+    const now = await fh.stat();
+    const read = st.size === 0 ? null : qetagOfBlocks([...blockSha1.entries()].sort((a, b) => a[0] - b[0]).map(([, d]) => d));
+    const why =
+      now.size !== session.localSize || now.mtimeMs !== session.localMtimeMs
+        ? `size or mtime moved from ${session.localSize} bytes at ${session.localMtimeMs} to ${now.size} bytes at ${now.mtimeMs}`
+        : opts.expectHash !== undefined && read !== null && read !== opts.expectHash
+          ? `the bytes read hash to ${read}, the file hashed to ${opts.expectHash} when planned`
+          : null;
+    if (why !== null) {
+      await abortUpload(uploadUrl, auth, operation, opts.agent);
+      await sessions?.drop(session.uploadId);
+      throw new LocalChangedError(key, why);
+    }
   } finally {
     await fh.close();
   }
@@ -160,6 +198,26 @@ async function attempt(opts: Parameters<typeof multipartUpload>[0]): Promise<Rec
   }
   await sessions?.drop(session.uploadId);
   return body;
+}
+
+/** The parts the server holds for an upload id (all pages). A 612 (id unknown) is thrown: the caller starts over. */
+async function listServerParts(uploadUrl: string, auth: Record<string, string>, operation: string, agent?: http.Agent): Promise<FinishedPart[]> {
+  const parts: FinishedPart[] = [];
+  for (let marker = 0; ; ) {
+    const res = await httpRequest({ url: `${uploadUrl}?max-parts=1000&part-number-marker=${marker}`, method: 'GET', headers: auth, timeoutMs: 15_000, operation, agent });
+    const body = parseJson(res.body);
+    if (res.status !== 200) throw remoteErrorFromStatus(operation, res.status, body);
+    for (const p of (body.parts ?? []) as { partNumber: number; etag: string; size: number }[]) {
+      parts.push({ partNumber: Number(p.partNumber), etag: String(p.etag), size: Number(p.size) });
+    }
+    marker = Number(body.partNumberMarker ?? 0);
+    if (!marker) return parts;
+  }
+}
+
+/** DELETE the upload id: the server forgets its parts. Best effort (an id left behind expires in 7 days). */
+async function abortUpload(uploadUrl: string, auth: Record<string, string>, operation: string, agent?: http.Agent): Promise<void> {
+  await httpRequest({ url: uploadUrl, method: 'DELETE', headers: auth, timeoutMs: 15_000, operation, agent }).catch(() => {});
 }
 
 export function urlsafeBase64(s: string): string {

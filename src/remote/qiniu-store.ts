@@ -6,7 +6,8 @@ import { Transform, type Readable } from 'node:stream';
 import qiniu from 'qiniu';
 import type { Config, Credentials } from '../config/config.js';
 import type { RemoteObject } from '../core/types.js';
-import { RemoteError } from '../errors.js';
+import { LocalChangedError, RemoteError } from '../errors.js';
+import { readSnapshot } from '../local/read-snapshot.js';
 import { remoteErrorFromStatus, remoteErrorFromThrown, uploadSucceeded } from './classify.js';
 import { createPacer, type Pacer } from './bandwidth.js';
 import { hashKind } from '../core/hash-kind.js';
@@ -222,12 +223,20 @@ export class QiniuStore implements RemoteStore {
     const fname = path.basename(localPath);
     let answeredHash: unknown;
     if (size <= FORM_UPLOAD_LIMIT) {
-      if (this.paceUp) await this.paceUp(size);
+      // Sent from one snapshot in memory, never streamed from a file that may be changing.
+      const snapshot = await readSnapshot(localPath, key);
+      if (opts.expectHash !== undefined && snapshot.hash !== opts.expectHash) {
+        throw new LocalChangedError(key, 'its bytes are not those it had when the run looked at it');
+      }
+      if (this.paceUp) await this.paceUp(snapshot.bytes.length);
       const extra = new qiniu.form_up.PutExtra(fname);
-      const res = await this.call(operation, () => this.formUploader.putFile(token, key, localPath, extra));
+      const res = await this.call(operation, () => this.formUploader.put(token, key, snapshot.bytes, extra));
       if (!uploadSucceeded(res.resp?.statusCode ?? 0)) this.expectOk(operation, res);
-      opts.onProgress?.(size, size);
+      opts.onProgress?.(snapshot.bytes.length, snapshot.bytes.length);
       answeredHash = res.data?.hash;
+      if (answeredHash !== undefined && answeredHash !== snapshot.hash) {
+        throw new RemoteError('integrity', operation, `the server stored hash ${String(answeredHash)} for bytes whose qetag is ${snapshot.hash}`);
+      }
     } else {
       const answer = await multipartUpload({
         upBase: this.upBase,
@@ -240,6 +249,7 @@ export class QiniuStore implements RemoteStore {
         agent: this.upAgent,
         onProgress: opts.onProgress,
         pace: this.paceUp,
+        expectHash: opts.expectHash,
       });
       answeredHash = answer.hash;
     }

@@ -35,6 +35,11 @@ export interface RemoteStore {
       onProgress?: (sentBytes: number, totalBytes: number) => void;
       /** Where a multipart upload keeps its id and finished parts (the journal), so a later run resumes it. */
       sessions?: UploadSessionStore;
+      /**
+       * The file's qetag when it was planned: only those bytes may become the object. Bytes read otherwise (the file
+       * changed meanwhile) fail with LocalChangedError before anything is committed.
+       */
+      expectHash?: string;
     },
   ): Promise<RemoteObject>;
   /**

@@ -233,6 +233,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
         return deps.remote.upload(abs, action.key, {
           insertOnly: action.expectRemoteHash === null,
           sessions: deps.uploadSessions,
+          expectHash: action.local.hash,
           onProgress: (bytes) => {
             if (bytes > sent) deps.onEvent?.({ type: 'bytes', key: action.key, n: bytes - sent });
             sent = Math.max(sent, bytes);
@@ -295,7 +296,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
         const conflictKey = action.conflictKey;
         const before = await fsp.stat(conflictAbs);
         logger.info(`Putting ${conflictKey}`);
-        const object = await withRetry(() => deps.remote.upload(conflictAbs, conflictKey, { insertOnly: true, sessions: deps.uploadSessions }), TRANSFER);
+        const object = await withRetry(() => deps.remote.upload(conflictAbs, conflictKey, { insertOnly: true, sessions: deps.uploadSessions, expectHash: action.local.hash }), TRANSFER);
         counts.uploaded++;
         counts.bytesUp += before.size;
         await deps.journal.recordEntry(entryOf(conflictKey, action.conflictPath, object, before, deps));

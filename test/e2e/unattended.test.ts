@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { runUnprivileged } from '../helpers/unprivileged.js';
-import { bucketContents, CLI, localTree, makeWorkspace, readTree } from '../helpers/workspace.js';
+import { bucketContents, CLI, localTree, makeWorkspace, readTree, requestsOf } from '../helpers/workspace.js';
 
 // Issue #15: a weekly unattended run never gives up the whole backup for one bad file.
 let emu: Emulator;
@@ -330,5 +330,68 @@ describe('a full disk', () => {
     } finally {
       execFileSync('umount', [ws.root], { stdio: 'pipe' });
     }
+  });
+});
+
+describe('uploads commit only bytes that existed together', () => {
+  const sessionParts = (ws: Awaited<ReturnType<typeof makeWorkspace>>): number => {
+    let db: Database.Database;
+    try {
+      db = new Database(path.join(ws.root, '.qjournal/journal.db'), { readonly: true, fileMustExist: true });
+    } catch {
+      return 0;
+    }
+    try {
+      return (db.prepare('select count(*) as n from upload_parts').get() as { n: number }).n;
+    } catch {
+      return 0;
+    } finally {
+      db.close();
+    }
+  };
+
+  it.each([
+    ['rewritten', (content: Buffer) => bigBuffer(content.length, 77)],
+    ['growing', (content: Buffer) => Buffer.concat([content, bigBuffer(5 << 20, 78)])],
+  ] as const)('a file %s during a throttled multipart upload: aborted, never a mix; the next run uploads the new version', async (_how, change) => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    const before = bigBuffer(24 << 20, 76);
+    const after = change(before);
+    await localTree(ws.root, { 'edited.bin': before });
+    emu.addFault({ route: 'v2-part', throttleBytesPerSec: 6 << 20 });
+    const { child, done } = startSync(ws);
+    await waitFor(() => (emu.counters().bytesIn['v2-part'] ?? 0) > 1 << 20);
+    await fsp.writeFile(path.join(ws.root, 'edited.bin'), after);
+    const end = await done;
+    expect(child.exitCode, end.stderr).toBe(5);
+    expect(end.stderr).toMatch(/\[ERROR\] Failed upload edited\.bin: edited\.bin changed while it was being uploaded .*nothing was committed/);
+    expect(emu.objects().has('edited.bin')).toBe(false);
+    emu.clearFaults();
+    const next = await ws.run('sync');
+    expect(next.code, next.stderr).toBe(0);
+    expect(emu.getObject('edited.bin')!.equals(after)).toBe(true);
+  });
+
+  it('a kill after parts reached the server but before the journal recorded them: the rerun does not send them again', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    const content = bigBuffer(40 << 20, 80);
+    await localTree(ws.root, { 'archive.tar': content });
+    emu.addFault({ route: 'v2-part', throttleBytesPerSec: 8 << 20 });
+    const { child, done } = startSync(ws);
+    await waitFor(() => sessionParts(ws) >= 4);
+    child.kill('SIGKILL');
+    await done;
+    // As if the kill had come between the server's answer and the journal's commit, for every part.
+    const db = new Database(path.join(ws.root, '.qjournal/journal.db'));
+    db.prepare('delete from upload_parts').run();
+    db.close();
+    emu.clearFaults();
+    emu.resetCounters();
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(requestsOf(emu, 'v2-init')).toBe(0);
+    expect(requestsOf(emu, 'v2-list-parts')).toBe(1);
+    expect(requestsOf(emu, 'v2-part')).toBeLessThanOrEqual(10 - 4);
+    expect(emu.getObject('archive.tar')!.equals(content)).toBe(true);
   });
 });
