@@ -28,6 +28,7 @@ describe('remote error classification', () => {
     [500, 'server', true],
     [503, 'server', true],
     [599, 'server', true],
+    [573, 'rate-limited', true],
     [400, 'protocol', false],
   ] as const)('HTTP %i is %s (retryable: %s)', (status, kind, retryable) => {
     const err = remoteErrorFromStatus('stat a', status, { error: 'x' });
@@ -43,5 +44,17 @@ describe('remote error classification', () => {
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.message).toBe('list: ENOTFOUND getaddrinfo ENOTFOUND rsf-z0.qbox.me, POST https://rsf-z0.qbox.me/list?bucket=b');
     expect(err.retryable).toBe(true);
+  });
+
+  it('urllib timeouts carry their name as the code', () => {
+    const thrown = Object.assign(new Error('Response timeout for 10000ms, GET http://127.0.0.1:1/list -1 (connected: true, keepalive socket: false)'), {
+      name: 'ResponseTimeoutError',
+    });
+    expect(remoteErrorFromThrown('list', thrown).message).toBe('list: ResponseTimeoutError Response timeout for 10000ms, GET http://127.0.0.1:1/list');
+  });
+
+  it('a file-system error (EACCES on the file to upload) is handed back as it is: no retry fixes it', () => {
+    const thrown = Object.assign(new Error("EACCES: permission denied, open '/b/known.txt'"), { code: 'EACCES', syscall: 'open', path: '/b/known.txt' });
+    expect(remoteErrorFromThrown('upload known.txt', thrown)).toBe(thrown);
   });
 });
