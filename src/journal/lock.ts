@@ -106,7 +106,7 @@ export async function observeLock(lockPath: string, opts: AcquireLockOptions = {
   const lastToken = await readLastToken(lockPath);
   const current = await readLock(lockPath);
   const held = current !== null && staleReason(current, opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) === null;
-  return { held, lastToken, owner: held ? current.owner : null };
+  return held ? { held, lastToken, owner: current.owner } : { held, lastToken };
 }
 
 /**

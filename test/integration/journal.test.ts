@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareKeys } from '../../src/core/key-order.js';
 import type { JournalEntry } from '../../src/core/types.js';
+import { JournalCorruptError } from '../../src/errors.js';
 import type { Journal, RunCounts } from '../../src/journal/journal.js';
 import { openJournal } from '../../src/journal/open-journal.js';
 import type { UploadSessionStore } from '../../src/remote/multipart-upload.js';
@@ -110,7 +111,8 @@ describe('migrations', () => {
   it('report a file that is not a journal clearly', async () => {
     await fsp.mkdir(path.dirname(file), { recursive: true });
     await fsp.writeFile(file, 'this is not sqlite, just some text long enough to have a header'.repeat(20));
-    await expect(openJournal(file)).rejects.toThrow(new RegExp(`journal ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*not a database`));
+    await expect(openJournal(file)).rejects.toThrow(new RegExp(`journal ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(.*not a database`));
+    await expect(openJournal(file)).rejects.toBeInstanceOf(JournalCorruptError);
   });
 });
 

@@ -168,7 +168,7 @@ describe('observeLock', () => {
     expect(await observeLock(lockPath)).toEqual({ held: false, lastToken: null });
     const first = await take();
     expect(first.previousToken).toBeNull();
-    expect(await observeLock(lockPath)).toEqual({ held: true, lastToken: first.owner.token });
+    expect(await observeLock(lockPath)).toEqual({ held: true, lastToken: first.owner.token, owner: first.owner });
     await first.release();
     const between = await observeLock(lockPath);
     expect(between).toEqual({ held: false, lastToken: first.owner.token });
