@@ -236,7 +236,7 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
       await journal.close();
     }
     const lastRun = runs[0] ?? null;
-    const lastBackup = runs.find((r) => r.command === 'sync' && r.outcome !== 'running' && r.outcome !== 'failed' && r.outcome !== 'aborted') ?? null;
+    const lastBackup = runs.find((r) => r.command === 'sync' && r.outcome !== 'running' && r.outcome !== 'interrupted' && r.outcome !== 'failed' && r.outcome !== 'aborted') ?? null;
     const alerts: string[] = [...warnings];
     if (lastRun?.outcome === 'aborted') alerts.push(`The last run stopped for safety and changed nothing: ${lastRun.message ?? ''}`);
     if (lastRun?.outcome === 'failed') alerts.push(`The last run failed: ${lastRun.message ?? ''}`);
