@@ -7,6 +7,7 @@ export interface AppliedFault {
   throttleBytesPerSec?: number;
   truncate: boolean;
   reset: boolean;
+  corrupt: boolean;
 }
 
 interface ActiveFault {
@@ -65,13 +66,14 @@ export class FaultBook {
       if (!takesEffect(spec, applied)) continue;
       if (spec.probability !== undefined && Math.random() >= spec.probability) continue;
       if (fault.remaining !== undefined) fault.remaining--;
-      applied ??= { delayMs: 0, truncate: false, reset: false };
+      applied ??= { delayMs: 0, truncate: false, reset: false, corrupt: false };
       if (spec.status !== undefined) applied.status ??= spec.status;
       if (spec.rateLimitInFlight !== undefined) applied.status ??= 573;
       if (spec.delayMs) applied.delayMs += spec.delayMs;
       if (spec.throttleBytesPerSec) applied.throttleBytesPerSec = Math.min(applied.throttleBytesPerSec ?? Infinity, spec.throttleBytesPerSec);
       if (spec.truncate) applied.truncate = true;
       if (spec.reset) applied.reset = true;
+      if (spec.corrupt) applied.corrupt = true;
     }
     this.faults = this.faults.filter((f) => f.remaining === undefined || f.remaining > 0);
     return applied;
@@ -83,6 +85,6 @@ function takesEffect(spec: FaultSpec, applied: AppliedFault | undefined): boolea
   if (applied.reset) return false;
   if (spec.reset) return true;
   const answers = spec.status !== undefined || spec.rateLimitInFlight !== undefined;
-  if (applied.status !== undefined) return !answers && !spec.truncate && !spec.throttleBytesPerSec;
+  if (applied.status !== undefined) return !answers && !spec.truncate && !spec.throttleBytesPerSec && !spec.corrupt;
   return true;
 }

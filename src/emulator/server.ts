@@ -92,6 +92,10 @@ async function send(ex: Exchange, core: EmulatorCore, reply: Reply, fault: Appli
   let body = reply.body ?? Buffer.alloc(0);
   const headers: Record<string, string | number> = { ...reply.headers };
   if (reply.json !== undefined) body = Buffer.from(JSON.stringify(reply.json));
+  if (fault?.corrupt && body.length > 0) {
+    body = Buffer.from(body);
+    body[body.length >> 1] ^= 0xff;
+  }
   headers['Content-Type'] ??= 'application/json';
   headers['Content-Length'] = body.length;
   res.writeHead(reply.status, headers);

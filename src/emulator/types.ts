@@ -46,6 +46,8 @@ export interface FaultSpec {
   truncate?: boolean;
   /** Destroy the socket without answering. */
   reset?: boolean;
+  /** Flip one byte in the middle of the response body (same length): corruption in transit. */
+  corrupt?: boolean;
   /** Let this many matching requests through untouched first (e.g. fail a page in the middle of a listing). */
   skip?: number;
   /** Apply to the next N matching requests, then drop the fault. */

@@ -1,7 +1,7 @@
 /**
  * AIMD concurrency for transfers (TCP's rule): every 573 (rate limited) halves the number of transfers in flight, at
- * most once per `coolDownMs` (one storm of 573s from the requests already in flight is one signal); every
- * `coolDownMs` without one, one more is allowed again, up to the configured maximum.
+ * most once per `cutEveryMs` (the 573s of the requests already in flight are one signal); every `raiseAfterMs` without
+ * one, one more is allowed again, up to the configured maximum.
  */
 export class AdaptiveLimit {
   private limit: number;
@@ -10,21 +10,26 @@ export class AdaptiveLimit {
   private waiters: (() => void)[] = [];
   private active = 0;
 
+  private readonly cutEveryMs: number;
+  private readonly raiseAfterMs: number;
+
   constructor(
     readonly max: number,
-    private readonly coolDownMs = 5_000,
+    timing: { cutEveryMs?: number; raiseAfterMs?: number } = {},
     private readonly onChange?: (limit: number, why: 'rate-limited' | 'recovered') => void,
   ) {
     this.limit = Math.max(1, max);
+    this.cutEveryMs = timing.cutEveryMs ?? 1_000;
+    this.raiseAfterMs = timing.raiseAfterMs ?? 5_000;
   }
 
   get current(): number {
     return this.limit;
   }
 
-  /** A 573 was seen: halve (once per cool-down). */
+  /** A 573 was seen: halve (at most once per `cutEveryMs`). */
   cut(now = Date.now()): void {
-    if (now - this.lastCut < this.coolDownMs) return;
+    if (now - this.lastCut < this.cutEveryMs) return;
     this.lastCut = now;
     this.lastRaise = now;
     const next = Math.max(1, Math.floor(this.limit / 2));
@@ -49,7 +54,7 @@ export class AdaptiveLimit {
   }
 
   private raiseIfCalm(now = Date.now()): void {
-    if (this.limit >= this.max || now - this.lastRaise < this.coolDownMs) return;
+    if (this.limit >= this.max || now - this.lastRaise < this.raiseAfterMs) return;
     this.lastRaise = now;
     this.limit++;
     this.onChange?.(this.limit, 'recovered');

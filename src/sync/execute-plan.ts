@@ -104,7 +104,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     await deps.journal.addEvent(deps.runId, 'error', `${describe(action)}: ${message}`).catch(() => {});
   };
   // Every 573 halves the transfers in flight for a while (remote/adaptive-limit.ts).
-  const gate = new AdaptiveLimit(deps.concurrency, undefined, (limit, why) =>
+  const gate = new AdaptiveLimit(deps.concurrency, {}, (limit, why) =>
     deps.logger.warn(why === 'rate-limited' ? `Rate limited by the server (573): ${limit} transfer(s) at once for now` : `${limit} transfer(s) at once again`),
   );
   const unsetGate = useAdaptiveLimit(gate);

@@ -12,10 +12,10 @@ import { CLI, makeWorkspace, requestsOf, UPLOAD_ROUTES, type Workspace } from '.
  * Issue #15's fault soak: a few hundred files, rounds of random injected faults (5xx, 573, cuts, corruption, resets,
  * delays), random kills of the CLI and random changes on both sides; after every round the invariants hold; in the
  * end a fault-free run converges and the next one is a no-op. Seeded (QJOURNAL_SOAK_SEED) and bounded in time
- * (QJOURNAL_SOAK_MS, default 75 s of rounds).
+ * (QJOURNAL_SOAK_MS, default 60 s of rounds).
  */
 const SEED = Number(process.env.QJOURNAL_SOAK_SEED ?? 15);
-const BUDGET_MS = Number(process.env.QJOURNAL_SOAK_MS ?? 75_000);
+const BUDGET_MS = Number(process.env.QJOURNAL_SOAK_MS ?? 60_000);
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -60,7 +60,7 @@ describe('fault soak', () => {
       await changeLocal(ws, rand, pick, int, content, sizeOf, counts);
       changeRemote(emu, rand, pick, int, content, sizeOf, counts);
       emu.clearFaults();
-      for (let n = int(1, 4); n > 0; n--) {
+      for (let n = int(2, 5); n > 0; n--) {
         const fault = randomFault(rand, pick, int);
         faultKinds[describeFault(fault)] = (faultKinds[describeFault(fault)] ?? 0) + 1;
         emu.addFault(fault);
@@ -98,7 +98,7 @@ type Int = (lo: number, hi: number) => number;
 
 function randomFault(rand: Rand, pick: Pick, int: Int): FaultSpec {
   const route = pick(['download', 'download', 'form-upload', 'v2-part', 'v2-complete', 'list', 'stat', 'batch'] as const);
-  const probability = Number((0.1 + rand() * 0.3).toFixed(2));
+  const probability = Number((0.15 + rand() * 0.35).toFixed(2));
   const kind = pick(['503', '500', '573', 'reset', 'truncate', 'corrupt', 'delay', 'throttle'] as const);
   switch (kind) {
     case '503':

@@ -59,9 +59,9 @@ describe('the retry table', () => {
 });
 
 describe('AIMD transfer limit', () => {
-  it('halves on a 573 at most once per cool-down, and grows back by one per calm cool-down', async () => {
+  it('halves on a 573 at most once per cut interval, and grows back by one per calm interval', async () => {
     const changes: string[] = [];
-    const limit = new AdaptiveLimit(8, 50, (n, why) => changes.push(`${why} ${n}`));
+    const limit = new AdaptiveLimit(8, { cutEveryMs: 50, raiseAfterMs: 50 }, (n, why) => changes.push(`${why} ${n}`));
     limit.cut();
     limit.cut();
     expect(limit.current).toBe(4);
@@ -75,7 +75,7 @@ describe('AIMD transfer limit', () => {
   });
 
   it('never lets more transfers in than the current limit', async () => {
-    const limit = new AdaptiveLimit(4, 10_000);
+    const limit = new AdaptiveLimit(4, { raiseAfterMs: 10_000 });
     limit.cut();
     let active = 0;
     let peak = 0;
