@@ -4,7 +4,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { qetagOfBlocks } from '../core/qetag-of-blocks.js';
 import { LocalChangedError, RemoteError } from '../errors.js';
-import { runPool } from '../sync/pool.js';
+import { runPool } from '../core/pool.js';
 import type { Pacer } from './bandwidth.js';
 import { remoteErrorFromStatus, uploadSucceeded } from './classify.js';
 import { httpRequest } from './http-request.js';

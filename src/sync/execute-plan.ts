@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { UploadSessionStore } from '../remote/multipart-upload.js';
 import type { BatchOutcome, RemoteStore } from '../remote/remote-store.js';
 import { DiskFullStop, isDiskFull } from './disk-full.js';
-import { runPool } from './pool.js';
+import { runPool } from '../core/pool.js';
 import { withRetry } from '../remote/retry.js';
 import { keepLocalFile, keepRemoteObject } from './keep-versions.js';
 import { AdaptiveLimit, useAdaptiveLimit } from '../remote/adaptive-limit.js';

@@ -9,7 +9,7 @@ import { checkFile, hashFile } from '../local/hash-file.js';
 import { resolveInside } from '../local/root-paths.js';
 import { walkInKeyOrder } from '../local/walk-in-key-order.js';
 import type { RemoteStore } from '../remote/remote-store.js';
-import { runPool } from './pool.js';
+import { runPool } from '../core/pool.js';
 
 export interface Gathered {
   remote: RemoteObject[];

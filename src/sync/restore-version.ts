@@ -14,7 +14,7 @@ import { resolveInside, rootPaths, type RootPaths } from '../local/root-paths.js
 import { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
-import { runPool } from './pool.js';
+import { runPool } from '../core/pool.js';
 import { fetchVersionBytes, type BytesSource } from './version-bytes.js';
 
 /** What restoring versions needs. The caller holds the journal's lock. */
