@@ -1,6 +1,7 @@
 import type { ConflictPolicy, DeletePolicy, Direction } from '../core/types.js';
+import type { LogLevel } from '../log/log-level.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { LogLevel };
 
 /** A validated config.ini (see shared/contract.md). Paths are absolute (resolved against the config file's folder). */
 export interface Config {

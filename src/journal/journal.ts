@@ -2,7 +2,7 @@ import type { VerifiedBy } from '../core/content-check.js';
 import type { HashKind } from '../core/hash-kind.js';
 import type { JournalEntry } from '../core/types.js';
 import type { VersionEnd, VersionLocation, VersionRecord } from '../core/versions.js';
-import type { LogLevel } from '../config/config.js';
+import type { LogLevel } from '../log/log-level.js';
 
 /** `interrupted`: the run stopped before it finished (killed, Ctrl+C, a crash); set by the next run that locks. */
 export type RunOutcome = 'running' | 'ok' | 'partial' | 'aborted' | 'conflicts' | 'failed' | 'interrupted';

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { existsSync, promises as fsp } from 'node:fs';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
-import type { LogLevel } from '../config/config.js';
+import type { LogLevel } from '../log/log-level.js';
 import type { VerifiedBy } from '../core/content-check.js';
 import type { HashKind } from '../core/hash-kind.js';
 import type { JournalEntry } from '../core/types.js';

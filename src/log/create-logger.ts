@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Chalk } from 'chalk';
-import type { LogLevel } from '../config/config.js';
+import type { LogLevel } from './log-level.js';
 import { ConfigError } from '../errors.js';
 import { formatLogLine } from './format-line.js';
 import type { Logger, LogSink } from './logger.js';

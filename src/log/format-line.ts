@@ -1,4 +1,4 @@
-import type { LogLevel } from '../config/config.js';
+import type { LogLevel } from './log-level.js';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 

@@ -1,4 +1,4 @@
-import type { LogLevel } from '../config/config.js';
+import type { LogLevel } from './log-level.js';
 
 /** Event logger writing qrsync-style lines: `2015/07/31 15:21:31.769716 [INFO] Putting a.txt`. */
 export interface Logger {
