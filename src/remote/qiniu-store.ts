@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import qiniu from 'qiniu';
-import type { Config, Credentials } from '../config/config.js';
+import type { KodoBucket, KodoCredentials, KodoEndpoints } from './kodo-account.js';
 import type { RemoteObject } from '../core/types.js';
 import { LocalChangedError, RemoteError } from '../errors.js';
 import { readSnapshot } from '../local/read-snapshot.js';
@@ -94,10 +94,10 @@ export class QiniuStore implements RemoteStore {
   private readonly paceUp: Pacer | undefined;
 
   constructor(
-    private readonly bucket: Config['bucket'],
-    endpoints: Config['endpoints'],
+    private readonly bucket: KodoBucket,
+    endpoints: KodoEndpoints,
     region: string,
-    credentials: Credentials,
+    credentials: KodoCredentials,
     private readonly options: QiniuStoreOptions = {},
   ) {
     this.mac = new qiniu.auth.digest.Mac(credentials.accessKey, credentials.secretKey);
@@ -352,7 +352,7 @@ function toRemoteObject(item: ListedItem): RemoteObject {
   return object;
 }
 
-function upBaseUrl(endpoints: Config['endpoints'], region: string): string {
+function upBaseUrl(endpoints: KodoEndpoints, region: string): string {
   if (endpoints) return endpoints.up.replace(/\/+$/, '');
   // The SDK's own table of production upload hosts for the region (no /v4/query).
   const host = qiniu.httpc.Region.fromRegionId(region).services.up[0]?.host;
@@ -360,7 +360,7 @@ function upBaseUrl(endpoints: Config['endpoints'], region: string): string {
 }
 
 /** Static regions only: never `/v4/query` (see shared/qiniu-protocol.md §8.3). */
-function sdkConfigFor(endpoints: Config['endpoints'], region: string): qiniu.conf.Config {
+function sdkConfigFor(endpoints: KodoEndpoints, region: string): qiniu.conf.Config {
   if (!endpoints) {
     return new qiniu.conf.Config({
       useHttpsDomain: true,
