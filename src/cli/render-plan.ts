@@ -1,5 +1,6 @@
 import { Chalk } from 'chalk';
 import type { Config } from '../config/config.js';
+import { countStates } from '../core/count-states.js';
 import { isFailure } from '../core/local-problems.js';
 import { SYNC_STATES, type Action, type Plan, type SyncState } from '../core/types.js';
 import type { RunRecord } from '../journal/journal.js';
@@ -14,13 +15,6 @@ export function planToJson(plan: Plan, _config: Config) {
     /** What could not be backed up, by name: `{path, kind, detail}` (unreadable, bad names, symlinks, special files). */
     problems: (plan.problems ?? []).map(({ path, kind, detail }) => ({ path, kind, detail })),
   };
-}
-
-export function countStates(plan: Plan): Record<SyncState, number> {
-  const counts = Object.fromEntries(SYNC_STATES.map((s) => [s, 0])) as Record<SyncState, number>;
-  for (const item of plan.items) counts[item.state]++;
-  counts['in-sync'] += plan.settled ?? 0;
-  return counts;
 }
 
 const STATE_COLOR: Record<SyncState, 'green' | 'cyan' | 'yellow' | 'red' | 'magenta' | 'gray'> = {

@@ -9,7 +9,7 @@ import { CONFIG_KEYS, CONFLICT_POLICIES, DELETE_POLICIES, DIRECTIONS, LOG_LEVELS
 import { nextWeeklyRun } from '../core/installed-schedule.js';
 import { parseWeeklyTime, type WeeklyTime } from '../core/schedule.js';
 import type { Plan, PlanItem } from '../core/types.js';
-import { countStates } from '../cli/render-plan.js';
+import { countStates } from '../core/count-states.js';
 import { ConfigError } from '../errors.js';
 import { openJournal } from '../journal/open-journal.js';
 import { versionSummary } from '../sync/versions.js';
