@@ -26,13 +26,18 @@ export function workspace(name, emu, sync = {}) {
 
 /**
  * Run `qjournal <args>` as a child process (what cron runs) while this process keeps serving the emulator.
- * Resolves with wall time and the child's peak RSS (reported by a preloaded hook, in bytes).
+ * Resolves with wall time, the child's peak RSS (reported by a preloaded hook, in bytes) and its CPU time (ms).
  */
 export function runCli(ws, ...args) {
+  return runCliWith(ws, [], ...args);
+}
+
+/** `runCli` with extra node options (e.g. `--cpu-prof`). */
+export function runCliWith(ws, nodeArgs, ...args) {
   const rssFile = path.join(ws.dir, `rss-${process.hrtime.bigint()}.txt`);
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--import', RSS_HOOK, CLI, ...args, '--config', ws.configPath], {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', RSS_HOOK, CLI, ...args, '--config', ws.configPath], {
       env: { ...ws.env, QJOURNAL_BENCH_RSS_FILE: rssFile },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -42,8 +47,8 @@ export function runCli(ws, ...args) {
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (code !== 0) return reject(new Error(`qjournal ${args.join(' ')} exited ${code}: ${stderr}`));
-      const maxRssBytes = Number(readFileSync(rssFile, 'utf8'));
-      resolve({ ms, maxRssBytes });
+      const [rss, cpu] = readFileSync(rssFile, 'utf8').split(' ').map(Number);
+      resolve({ ms, maxRssBytes: rss, cpuMs: cpu / 1000 });
     });
   });
 }
@@ -70,3 +75,22 @@ export async function best(runs, fn) {
 }
 
 export const mib = (bytes) => (bytes / (1 << 20)).toFixed(0);
+
+/**
+ * Run a command under bash and resolve with its wall time and CPU time (user + system of the command and its children,
+ * from bash's `times`), both in ms.
+ */
+export function timeCommandCpu(cmd, args, opts = {}) {
+  const timesFile = path.join(repo, 'bench/.work', `times-${process.hrtime.bigint()}.txt`);
+  mkdirSync(path.dirname(timesFile), { recursive: true });
+  const script = '"$@"; rc=$?; times > "$QJ_TIMES_FILE"; exit $rc';
+  return timeCommand('bash', ['-c', script, 'bash', cmd, ...args], { ...opts, env: { ...(opts.env ?? process.env), QJ_TIMES_FILE: timesFile } }).then(
+    (ms) => {
+      // Second line: the children's user and system time, e.g. "0m1.234s 0m0.056s".
+      const children = readFileSync(timesFile, 'utf8').trim().split('\n')[1] ?? '';
+      const cpuMs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((n, m) => n + (Number(m[1]) * 60 + Number(m[2])) * 1000, 0);
+      rmSync(timesFile, { force: true });
+      return { ms, cpuMs };
+    },
+  );
+}

@@ -1,4 +1,5 @@
-// Preloaded into the CLI by the benchmarks (`node --import`): writes the process's peak RSS in bytes on exit.
+// Preloaded into the CLI by the benchmarks (`node --import`): writes the process's peak RSS in bytes and its CPU time
+// (user + system, every thread, in microseconds) on exit, as "<rss> <cpu>".
 //
 // Not process.resourceUsage().maxRSS: on Linux ru_maxrss survives execve, so a CLI spawned (fork + exec) by the bench
 // process, which holds the emulator's whole bucket in memory, would report the bench's RSS as its own peak. VmHWM is
@@ -6,7 +7,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const file = process.env.QJOURNAL_BENCH_RSS_FILE;
-if (file) process.on('exit', () => writeFileSync(file, String(peakRssBytes())));
+if (file) {
+  process.on('exit', () => {
+    const cpu = process.cpuUsage();
+    writeFileSync(file, `${peakRssBytes()} ${cpu.user + cpu.system}`);
+  });
+}
 
 function peakRssBytes() {
   try {
