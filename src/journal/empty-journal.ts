@@ -36,6 +36,7 @@ export function emptyJournal(file: string): Journal {
     startRun: refuse,
     recordEntry: refuse,
     recordEntries: refuse,
+    recordSettled: refuse,
     recordMove: refuse,
     forget: refuse,
     addEvent: refuse,

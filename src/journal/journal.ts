@@ -66,6 +66,11 @@ export interface Journal {
   cachedRegion(bucket: string, asked: string, nowMs: number): Promise<string | null>;
   cacheRegion(bucket: string, asked: string, answer: string, expiresAtMs: number): Promise<void>;
   /**
+   * `recordEntry` for several finished actions in one transaction (all or none): a sync commits its transfers in
+   * small batches instead of one transaction per file. Each item must already be an observed, durable state.
+   */
+  recordSettled(items: readonly SettledEntry[]): Promise<void>;
+  /**
    * Several rows in one transaction (all or none): for runs of actions that move no bytes (`record`), where one
    * transaction per row would dominate. Each entry must still be an observed state.
    */
@@ -146,6 +151,13 @@ export interface VersionStats {
   storeBytes: number;
   trashObjects: number;
   trashBytes: number;
+}
+
+/** One finished action as `recordEntry` takes it. */
+export interface SettledEntry {
+  entry: JournalEntry;
+  ended?: VersionEnd;
+  check?: FileCheck;
 }
 
 /** How the local copy of one object version was checked (migration 004). */

@@ -15,6 +15,7 @@ import type {
   RunCounts,
   RunOutcome,
   RunRecord,
+  SettledEntry,
   UnverifiedCopy,
   UploadPartRecord,
   UploadSessionInfo,
@@ -116,22 +117,32 @@ export class SqliteJournal implements Journal {
   }
 
   async recordEntry(entry: JournalEntry, ended?: VersionEnd, check?: FileCheck): Promise<void> {
+    this.recordBatch([{ entry, ended, check }]);
+  }
+
+  async recordSettled(items: readonly SettledEntry[]): Promise<void> {
+    this.recordBatch(items);
+  }
+
+  private recordBatch(items: readonly SettledEntry[]): void {
     this.#wroteFiles = true;
     const w = this.writes();
     const v = this.versionRows();
     this.sqlite.transaction(() => {
-      v.transition(entry.key, versionOf(entry), entry.syncedAt, entry.runId, ended);
-      w.upsertEntry.run(entryParams(entry));
-      if (check) {
-        w.upsertCheck.run({
-          key: entry.key,
-          remote_hash: check.remoteHash,
-          hash_kind: check.hashKind,
-          verified_by: check.verifiedBy,
-          local_qetag: check.localQetag,
-          served_by: check.servedBy,
-          checked_at: Date.now(),
-        });
+      for (const { entry, ended, check } of items) {
+        v.transition(entry.key, versionOf(entry), entry.syncedAt, entry.runId, ended);
+        w.upsertEntry.run(entryParams(entry));
+        if (check) {
+          w.upsertCheck.run({
+            key: entry.key,
+            remote_hash: check.remoteHash,
+            hash_kind: check.hashKind,
+            verified_by: check.verifiedBy,
+            local_qetag: check.localQetag,
+            served_by: check.servedBy,
+            checked_at: Date.now(),
+          });
+        }
       }
     })();
   }

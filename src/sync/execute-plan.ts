@@ -5,7 +5,7 @@ import { assertNever } from '../core/types.js';
 import { RemoteError } from '../errors.js';
 import type { ContentCheck } from '../core/content-check.js';
 import { hashKind } from '../core/hash-kind.js';
-import type { FileCheck, Journal, RunCounts } from '../journal/journal.js';
+import type { FileCheck, Journal, RunCounts, SettledEntry } from '../journal/journal.js';
 import { ensureParentInside, fetchToFile, partialPath, recheckTarget, TargetChangedError } from '../local/fetch-to-file.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { versionKeeping, type VersionEnd } from '../core/versions.js';
@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { UploadSessionStore } from '../remote/multipart-upload.js';
 import type { BatchOutcome, RemoteStore } from '../remote/remote-store.js';
 import { DiskFullStop, isDiskFull } from './disk-full.js';
+import { JournalBatch } from './journal-batch.js';
 import { runPool } from '../core/pool.js';
 import { withRetry } from '../remote/retry.js';
 import { keepLocalFile, keepRemoteObject } from './keep-versions.js';
@@ -77,7 +78,8 @@ export function transferBytes(action: Action): number {
 
 /**
  * Apply a plan: transfers and renames with a concurrency limit, then deletions — only if nothing failed (rclone's rule).
- * After each action succeeds its observed state is recorded in the journal (one small transaction each).
+ * After each action succeeds its observed state is recorded in the journal; transfers and records are committed in
+ * small batches (journal-batch.ts), every other action in its own small transaction.
  */
 export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<ExecuteResult> {
   const counts: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: deps.failedBefore ?? 0, bytesDown: 0, bytesUp: 0 };
@@ -108,6 +110,9 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     deps.logger.warn(why === 'rate-limited' ? `Rate limited by the server (573): ${limit} transfer(s) at once for now` : `${limit} transfer(s) at once again`),
   );
   const unsetGate = useAdaptiveLimit(gate);
+  const settled = new JournalBatch<Action>(deps.journal, async (owners, err) => {
+    for (const action of owners) await fail(action, err);
+  });
   const runOne = async (action: Action) => {
     if (diskFull.skips(action)) {
       counts.failed++;
@@ -117,7 +122,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     const release = await gate.acquire();
     deps.onEvent?.({ type: 'action-start', action, bytes: transferBytes(action) });
     try {
-      await applyAction(action, deps, counts);
+      await applyAction(action, deps, counts, settled);
       deps.onEvent?.({ type: 'action-end', action, ok: true });
     } catch (err) {
       await fail(action, err);
@@ -130,6 +135,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     await applyAll();
   } finally {
     unsetGate();
+    await settled.flush();
   }
   const full = diskFull.summary();
   if (full) deps.logger.error(full);
@@ -138,11 +144,16 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   async function applyAll(): Promise<void> {
     const moves = first.filter((a): a is MoveRemote => a.kind === 'move-remote');
     if (moves.length > 0) await applyRemoteMoves(moves, deps, counts, fail);
-    await runPool(
-      first.filter((a) => a.kind !== 'move-remote'),
-      deps.concurrency,
-      runOne,
-    );
+    try {
+      await runPool(
+        first.filter((a) => a.kind !== 'move-remote'),
+        deps.concurrency,
+        runOne,
+      );
+    } finally {
+      // Before the deletions (which wait for a clean run) and before a failure leaves: what finished is journaled.
+      await settled.flush();
+    }
     if (last.length > 0) {
       if (counts.failed > 0) {
         deps.logger.warn(`Skipping ${last.length} deletion(s) because ${counts.failed} action(s) failed`);
@@ -184,8 +195,14 @@ function describe(action: Action): string {
   }
 }
 
-async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts): Promise<void> {
+async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts, settled: JournalBatch<Action>): Promise<void> {
   const { logger } = deps;
+  // A row that ends a version whose bytes were just moved (to the store or the bucket's trash) is committed at once:
+  // the journal must know where they went. Plain new rows wait in the batch.
+  const settle = async (item: SettledEntry) => {
+    if (item.ended && item.ended.location !== 'gone') await deps.journal.recordEntry(item.entry, item.ended, item.check);
+    else settled.add(item, action);
+  };
   switch (action.kind) {
     case 'download': {
       const planned = deps.local.get(action.path);
@@ -204,11 +221,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       const stat = await download(action.remote, action.path, expected, deps, beforeReplace);
       counts.downloaded++;
       counts.bytesDown += action.remote.fsize;
-      await deps.journal.recordEntry(
-        entryOf(action.key, action.path, action.remote, stat, deps),
-        keeping.ends ?? undefined,
-        downloadCheck(action.remote, stat),
-      );
+      await settle({ entry: entryOf(action.key, action.path, action.remote, stat, deps), ended: keeping.ends ?? undefined, check: downloadCheck(action.remote, stat) });
       return;
     }
     case 'upload': {
@@ -245,7 +258,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       });
       counts.uploaded++;
       counts.bytesUp += action.local.size;
-      await deps.journal.recordEntry(entryOf(action.key, action.path, object, before, deps), ended);
+      await settle({ entry: entryOf(action.key, action.path, object, before, deps), ended });
       return;
     }
     case 'record': {
@@ -253,7 +266,7 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts)
       const st = await freshStat(abs, action.path, action.local);
       logger.debug(`Recording ${action.key}: same content on both sides`);
       const check = action.reason === 'in-sync' ? undefined : recordCheck(action.remote, action.local);
-      await deps.journal.recordEntry(entryOf(action.key, action.path, action.remote, st, deps), undefined, check);
+      await settle({ entry: entryOf(action.key, action.path, action.remote, st, deps), check });
       return;
     }
     case 'move-remote':
