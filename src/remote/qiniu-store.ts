@@ -12,6 +12,7 @@ import { remoteErrorFromStatus, remoteErrorFromThrown, uploadSucceeded } from '.
 import { createPacer, type Pacer } from './bandwidth.js';
 import { hashKind } from '../core/hash-kind.js';
 import { encodeKeyForUrl } from './download-url.js';
+import { formUpload } from './form-upload.js';
 import { multipartUpload } from './multipart-upload.js';
 import { withRetry } from './retry.js';
 import type { BatchOutcome, RemoteStore } from './remote-store.js';
@@ -49,16 +50,17 @@ type SdkHttpClient = {
 /**
  * An SDK middleware that sends list pages over one kept-alive connection. The SDK's HttpClient never hands its agent
  * to urllib, whose default agent opens a new connection per request: for a listing that is one TCP (and, against
- * Kodo, TLS) handshake per 1,000 keys. Only `/list`: a page is an idempotent read (a stale socket is retried like any
- * network error), while a batch move or delete on a reused socket that the server just closed is not safe to resend.
+ * Kodo, TLS) handshake per 1,000 keys, and per uploaded file for the `/stat` that follows each upload. Only `/list` and
+ * `/stat`: idempotent reads (a stale socket is retried like any network error), while a batch move or delete on a
+ * reused socket that the server just closed is not safe to resend.
  */
 function keepAliveListing(): SdkHttpClient['middlewares'][number] {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
   return {
     send(req, next) {
       const pathname = new URL(req.url).pathname;
-      if (pathname === '/list') Object.assign(req.urllibOptions, { agent, httpsAgent });
+      if (pathname === '/list' || pathname.startsWith('/stat/')) Object.assign(req.urllibOptions, { agent, httpsAgent });
       if (pathname === '/batch') req.urllibOptions.timeout = BATCH_TIMEOUT_MS;
       return next(req);
     },
@@ -86,7 +88,6 @@ function needParts(): SdkHttpClient['middlewares'][number] {
 export class QiniuStore implements RemoteStore {
   private readonly mac: qiniu.auth.digest.Mac;
   private readonly bucketManager: qiniu.rs.BucketManager;
-  private readonly formUploader: qiniu.form_up.FormUploader;
   private readonly agent: http.Agent;
   private readonly upAgent: http.Agent;
   private readonly upBase: string;
@@ -107,7 +108,6 @@ export class QiniuStore implements RemoteStore {
     client.timeout = MANAGEMENT_TIMEOUT_MS;
     client.middlewares.push(keepAliveListing());
     client.middlewares.unshift(needParts());
-    this.formUploader = new qiniu.form_up.FormUploader(sdkConfig);
     this.upBase = upBaseUrl(endpoints, region);
     const agentFor = (url: string) =>
       url.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -229,9 +229,8 @@ export class QiniuStore implements RemoteStore {
         throw new LocalChangedError(key, 'its bytes are not those it had when the run looked at it');
       }
       if (this.paceUp) await this.paceUp(snapshot.bytes.length);
-      const extra = new qiniu.form_up.PutExtra(fname);
-      const res = await this.call(operation, () => this.formUploader.put(token, key, snapshot.bytes, extra));
-      if (!uploadSucceeded(res.resp?.statusCode ?? 0)) this.expectOk(operation, res);
+      const res = await formUpload({ upBase: this.upBase, token, key, fname, bytes: snapshot.bytes, agent: this.upAgent, operation });
+      if (!uploadSucceeded(res.status)) throw remoteErrorFromStatus(operation, res.status, res.data);
       opts.onProgress?.(snapshot.bytes.length, snapshot.bytes.length);
       answeredHash = res.data?.hash;
       if (answeredHash !== undefined && answeredHash !== snapshot.hash) {
