@@ -188,6 +188,10 @@ async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promis
   const { remote, paths, object, relPath } = opts;
   const finalPath = resolveInside(paths.root, relPath);
   const folders = foldersOf(paths);
+  if (!folders.has(paths.tmpDir)) {
+    await fsp.mkdir(paths.tmpDir, { recursive: true });
+    folders.add(paths.tmpDir);
+  }
   const { body, etag, servedBy } = await remote.openDownload(object.key);
   if (etag !== undefined && etag !== object.hash) {
     body.destroy();
@@ -206,10 +210,6 @@ async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promis
     throw new RemoteError('integrity', `download ${object.key}`, `content ${what} ${check.actual} does not match the listed ${check.expected}`);
   }
 
-  if (!folders.has(paths.tmpDir)) {
-    await fsp.mkdir(paths.tmpDir, { recursive: true });
-    folders.add(paths.tmpDir);
-  }
   const part = partialPath(paths, object);
   const mtime = object.putTime / 1e7;
   let st: { size: number; mtimeMs: number };
