@@ -13,7 +13,7 @@ export interface ConfigProblem {
 /** config.ini is missing or invalid. Carries every problem found, not just the first. */
 export class ConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
-    super(problems.map((p) => `${p.file}: ${p.section ? `[${p.section}] ${p.key ? `${p.key}: ` : ''}` : ''}${p.message}`).join('\n'));
+    super(problems.map((p) => `${p.file}: ${p.section ? `[${p.section}] ` : ''}${p.key ? `${p.key}: ` : ''}${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }

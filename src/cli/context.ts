@@ -1,5 +1,5 @@
-import type { Config, Credentials } from '../config/config.js';
-import { resolveCredentials } from '../config/credentials.js';
+import type { Config, Credentials, LogLevel } from '../config/config.js';
+import { credentialsPath, resolveCredentials } from '../config/credentials.js';
 import { loadConfig, resolveConfigPath } from '../config/load-config.js';
 import { createLogger } from '../log/create-logger.js';
 import type { Logger } from '../log/logger.js';
@@ -27,13 +27,19 @@ export async function openContext(opts: {
   loaded?: LoadedConfig;
   json?: boolean;
   quiet?: boolean;
+  /** `-v`/`-q`/`--log-level`: overrides `[log] level`. */
+  level?: LogLevel;
   /** Console sink for log lines instead of stderr (the progress bars print them above themselves). */
   console?: NodeJS.WritableStream;
 }): Promise<CommandContext> {
   const { config, warnings } = opts.loaded ?? (await loadCommandConfig(opts.config));
-  const credentials = await resolveCredentials({ env: process.env, isTTY: Boolean(process.stdin.isTTY) });
+  const credentials = await resolveCredentials({
+    env: process.env,
+    file: credentialsPath(process.env, config.credentials.profile),
+    isTTY: Boolean(process.stdin.isTTY),
+  });
   const logger = createLogger({
-    level: config.log.level,
+    level: opts.level ?? config.log.level,
     // With --json, stdout carries only JSON; log lines still go to stderr.
     console: opts.quiet ? null : (opts.console ?? process.stderr),
     file: config.log.file,

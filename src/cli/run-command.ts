@@ -18,12 +18,35 @@ export function exitCodeFor(err: unknown): ExitCode {
   return EXIT.internal;
 }
 
+const KIND: Record<ExitCode, string> = {
+  0: 'ok',
+  1: 'internal',
+  2: 'usage',
+  3: 'config',
+  4: 'remote',
+  5: 'partial',
+  6: 'safety-abort',
+  7: 'conflicts',
+  8: 'not-found',
+};
+
+/** What `--json` prints on stdout for a failed command: `{"error": {exitCode, kind, message, problems?}}`. */
+export function errorJson(err: unknown, code: ExitCode): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const problems = err instanceof ConfigError ? err.problems : undefined;
+  return `${JSON.stringify({ error: { exitCode: code, kind: KIND[code], message, ...(problems ? { problems } : {}) } })}\n`;
+}
+
 /**
  * The one place where errors become exit codes. Commands return their own code for partial outcomes
  * (5 partial, 7 conflicts); anything thrown is mapped by exitCodeFor and printed without a stack trace
- * unless it is an internal error.
+ * unless it is an internal error. With `json`, stdout also gets the error as one JSON object.
  */
-export async function runCommand(fn: () => Promise<ExitCode | void>, stderr: NodeJS.WritableStream = process.stderr): Promise<void> {
+export async function runCommand(
+  fn: () => Promise<ExitCode | void>,
+  opts: { json?: boolean; stderr?: NodeJS.WritableStream; stdout?: NodeJS.WritableStream } = {},
+): Promise<void> {
+  const stderr = opts.stderr ?? process.stderr;
   try {
     process.exitCode = (await fn()) ?? EXIT.ok;
   } catch (err) {
@@ -33,6 +56,7 @@ export async function runCommand(fn: () => Promise<ExitCode | void>, stderr: Nod
     if (code === EXIT.internal && err instanceof Error && err.stack && process.env.QJOURNAL_DEBUG) {
       stderr.write(`${err.stack}\n`);
     }
+    if (opts.json) (opts.stdout ?? process.stdout).write(errorJson(err, code));
     process.exitCode = code;
   }
 }

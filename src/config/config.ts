@@ -48,6 +48,8 @@ export interface Config {
   endpoints: { rs: string; rsf: string; up: string; api: string; uc: string } | null;
   /** Qiniu region id used when no endpoints are given (`[bucket] region`, default z0). */
   region: string;
+  /** `[credentials] profile`: the stored keys are `credentials-<profile>.json` (null = `credentials.json`). */
+  credentials: { profile: string | null };
 }
 
 export interface Credentials {

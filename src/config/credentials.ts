@@ -35,13 +35,44 @@ export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const MAX_SCRYPT_MEMORY = 256 * 1024 ** 2;
 const PROMPT_ATTEMPTS = 3;
 
-/** `$QJOURNAL_CREDENTIALS`, else `$XDG_CONFIG_HOME/qjournal/credentials.json`, else `~/.config/qjournal/credentials.json`. */
-export function credentialsPath(env: Record<string, string | undefined>): string {
+/**
+ * `$QJOURNAL_CREDENTIALS`, else `<config home>/qjournal/credentials-<profile>.json` for a config's `[credentials]
+ * profile`, else `<config home>/qjournal/credentials.json`; the config home is `$XDG_CONFIG_HOME`, else `~/.config`.
+ */
+export function credentialsPath(env: Record<string, string | undefined>, profile: string | null = null): string {
   if (env.QJOURNAL_CREDENTIALS) return path.resolve(env.QJOURNAL_CREDENTIALS);
+  return path.join(configHome(env), 'qjournal', profile ? `credentials-${profile}.json` : 'credentials.json');
+}
+
+/** `$XDG_CONFIG_HOME`, else `~/.config` (the XDG spec says relative values are invalid and must be ignored). */
+export function configHome(env: Record<string, string | undefined>): string {
   const xdg = env.XDG_CONFIG_HOME;
-  // The XDG spec says relative values are invalid and must be ignored.
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config');
-  return path.join(base, 'qjournal', 'credentials.json');
+  return xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config');
+}
+
+/**
+ * The passphrase from `$QJOURNAL_PASSPHRASE`, else from the file `$QJOURNAL_PASSPHRASE_FILE` (its first line; it must
+ * be readable by its owner only, like an ssh key), else undefined.
+ */
+export async function passphraseFromEnv(env: Record<string, string | undefined>): Promise<{ passphrase: string; from: string } | undefined> {
+  if (env.QJOURNAL_PASSPHRASE) return { passphrase: env.QJOURNAL_PASSPHRASE, from: 'QJOURNAL_PASSPHRASE' };
+  const file = env.QJOURNAL_PASSPHRASE_FILE;
+  if (!file) return undefined;
+  let text: string;
+  try {
+    const st = await fsp.stat(file);
+    if ((st.mode & 0o077) !== 0) {
+      throw new CredentialsError('passphrase', `QJOURNAL_PASSPHRASE_FILE ${file} is readable by others: chmod 600 it`, file);
+    }
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof CredentialsError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new CredentialsError('passphrase', `cannot read QJOURNAL_PASSPHRASE_FILE ${file} (${code})`, file);
+  }
+  const passphrase = text.split(/\r?\n/)[0];
+  if (!passphrase) throw new CredentialsError('passphrase', `QJOURNAL_PASSPHRASE_FILE ${file} is empty`, file);
+  return { passphrase, from: `QJOURNAL_PASSPHRASE_FILE ${file}` };
 }
 
 export interface ResolveCredentialsOptions {
@@ -85,16 +116,16 @@ export async function resolveCredentials(opts: ResolveCredentialsOptions): Promi
   }
   const stored = readEncrypted(text, file);
 
-  const fromEnv = env.QJOURNAL_PASSPHRASE;
+  const fromEnv = await passphraseFromEnv(env);
   if (fromEnv) {
-    const creds = await decryptCredentials(stored, fromEnv);
-    if (!creds) throw new CredentialsError('passphrase', `wrong passphrase or corrupted credentials file: ${file} (passphrase from QJOURNAL_PASSPHRASE)`, file);
+    const creds = await decryptCredentials(stored, fromEnv.passphrase);
+    if (!creds) throw new CredentialsError('passphrase', `wrong passphrase or corrupted credentials file: ${file} (passphrase from ${fromEnv.from})`, file);
     return creds;
   }
   if (!opts.isTTY) {
     throw new CredentialsError(
       'passphrase',
-      `${file} is encrypted and there is no terminal to ask for its passphrase: set QJOURNAL_PASSPHRASE (or QINIU_ACCESS_KEY and QINIU_SECRET_KEY)`,
+      `${file} is encrypted and there is no terminal to ask for its passphrase: set QJOURNAL_PASSPHRASE or QJOURNAL_PASSPHRASE_FILE (or QINIU_ACCESS_KEY and QINIU_SECRET_KEY)`,
       file,
     );
   }

@@ -108,6 +108,12 @@ level = info
 ; Put it outside root (or under <root>/.qjournal/), or it would be uploaded on every run.
 file =
 
+[credentials]
+; Which stored keys this config uses: "qjournal keys set --config <this file>" stores them in
+; ~/.config/qjournal/credentials-<profile>.json. Empty = the shared credentials.json. QINIU_ACCESS_KEY and
+; QINIU_SECRET_KEY, when set, still win, and QJOURNAL_CREDENTIALS names a file directly.
+profile =
+
 ; Custom API hosts for private deployments and the local emulator ("qjournal emulator" prints them). Give at least
 ; one; the others default to the first one given. Each is scheme://host[:port] with no path, all with the same scheme.
 ; Without this section, [bucket] region picks Qiniu's production hosts.

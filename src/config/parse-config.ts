@@ -15,6 +15,7 @@ export const CONFIG_KEYS = {
   versions: ['keep_replaced', 'keep_deleted'],
   log: ['level', 'file'],
   endpoints: ['rs', 'rsf', 'up', 'api', 'uc'],
+  credentials: ['profile'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ConfigSection = keyof typeof CONFIG_KEYS;
@@ -73,15 +74,21 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   const { sections, strays } = readSections(text);
   const scan = scanLines(text);
 
-  // Typo protection: unknown sections and keys are ignored, with a suggestion.
+  // Typo protection: unknown sections and keys are ignored, with a suggestion. When the config has errors they are
+  // errors too, listed first: `nmae = x` is why `name` is missing.
+  const typos: ConfigProblem[] = [];
+  const typo = (section: string, key: string, message: string) => {
+    warn(section, key, message);
+    typos.push({ file, section, key, message });
+  };
   for (const [key] of strays) {
     const home = sectionOf(key);
-    warn('', key, `key outside any section, ignored${home ? ` (did you mean to put it under [${home}]?)` : ''}`);
+    typo('', key, `key outside any section, ignored${home ? ` (did you mean to put it under [${home}]?)` : ''}`);
   }
   for (const [section, values] of sections) {
     if (!isKnownSection(section)) {
       const guess = closestName(section, Object.keys(CONFIG_KEYS));
-      warn(section, '', `unknown section, ignored${guess ? ` (did you mean [${guess}]?)` : ''}`);
+      typo(section, '', `unknown section, ignored${guess ? ` (did you mean [${guess}]?)` : ''}`);
       continue;
     }
     const known: readonly string[] = CONFIG_KEYS[section];
@@ -90,7 +97,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
       const guess = closestName(key, known);
       const elsewhere = sectionOf(key);
       const hint = guess ? ` (did you mean "${guess}"?)` : elsewhere ? ` (did you mean to put it under [${elsewhere}]?)` : '';
-      warn(section, key, `unknown key, ignored${hint}`);
+      typo(section, key, `unknown key, ignored${hint}`);
     }
   }
   for (const { section, key } of scan.duplicates) {
@@ -252,6 +259,12 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
     }
   }
 
+  // [credentials]: which stored keys this config uses (`qjournal keys set --config F` stores them there).
+  const profile = get('credentials', 'profile') ?? null;
+  if (profile !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(profile)) {
+    problem('credentials', 'profile', `must be a name made of letters, digits, ".", "_" and "-", e.g. "profile = work" (got "${profile}")`);
+  }
+
   // Files the tool rewrites on every run must not be synced like user files.
   const ownFolder = root && path.join(root, '.qjournal');
   const warnIfSynced = (section: string, key: string, p: string | null) => {
@@ -263,7 +276,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   warnIfSynced('log', 'file', logFile);
   warnIfSynced('journal', 'path', journalRaw === undefined ? null : journalPath);
 
-  if (errors.length > 0 || name === undefined || privateBucket === null) return { config: null, warnings, errors };
+  if (errors.length > 0 || name === undefined || privateBucket === null) return { config: null, warnings, errors: [...typos, ...errors] };
   return {
     config: {
       file,
@@ -275,6 +288,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
       log: { level, file: logFile },
       endpoints,
       region,
+      credentials: { profile },
     },
     warnings,
     errors,

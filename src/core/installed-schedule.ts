@@ -1,19 +1,19 @@
-import { cronMarker, type WeeklyTime } from './schedule.js';
+import { cronJobName, removeFromCrontab, scheduleName, type WeeklyTime } from './schedule.js';
 
 /** Reading back what `schedule --install` wrote, and when it runs next. Pure. */
 
-/** The weekday and time of this config's crontab line, or null when there is none. */
+/** The weekday and time of this config's crontab line, or null when there is none (or it is not weekly). */
 export function installedWeeklyTime(crontab: string, config: string): WeeklyTime | null {
-  const line = crontab.split('\n').find((l) => l.endsWith(cronMarker(config)));
+  const name = scheduleName(config);
+  const line = crontab.split('\n').find((l) => cronJobName(l) === name);
   const m = line ? /^(\d{1,2}) (\d{1,2}) \* \* (\d)\s/.exec(line) : null;
   if (!m) return null;
-  return { minute: Number(m[1]), hour: Number(m[2]), weekday: Number(m[3]) };
+  return { minute: Number(m[1]), hour: Number(m[2]), weekday: Number(m[3]) % 7 };
 }
 
 /** The crontab without this config's line (other lines untouched). */
 export function withoutCrontabLine(crontab: string, config: string): string {
-  const kept = crontab.split('\n').filter((l) => l.trim() !== '' && !l.endsWith(cronMarker(config)));
-  return kept.length ? `${kept.join('\n')}\n` : '';
+  return removeFromCrontab(crontab, scheduleName(config));
 }
 
 /** The next moment after `now` (local time, like cron) at `when`. */

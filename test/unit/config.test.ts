@@ -32,6 +32,7 @@ describe('parseConfig: a good config', () => {
       log: { level: 'info', file: null },
       endpoints: null,
       region: 'z0',
+      credentials: { profile: null },
     });
   });
 
@@ -69,6 +70,9 @@ keep_deleted = forever
 [log]
 level = debug
 file = logs/qjournal.log
+
+[credentials]
+profile = work
 `;
     const { config, errors, warnings } = parseConfig(text, FILE);
     expect(errors).toEqual([]);
@@ -92,6 +96,7 @@ file = logs/qjournal.log
       log: { level: 'debug', file: path.join(DIR, 'logs', 'qjournal.log') },
       endpoints: null,
       region: 'z1',
+      credentials: { profile: 'work' },
     });
   });
 

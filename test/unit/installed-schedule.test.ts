@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { installedWeeklyTime, nextWeeklyRun, withoutCrontabLine } from '../../src/core/installed-schedule.js';
-import { crontabLine, mergeCrontab } from '../../src/core/schedule.js';
+import { crontabLine, mergeCrontab, scheduleName } from '../../src/core/schedule.js';
 
-const target = { node: '/usr/bin/node', bin: '/opt/q/qjournal.js', config: '/home/me/photos.ini', workDir: '/home/me', logFile: '/home/me/qjournal-cron.log' };
+const target = { node: '/usr/bin/node', bin: '/opt/q/qjournal.js', config: '/home/me/photos.ini', workDir: '/home/me', logFile: '/home/me/qjournal-cron.log', env: {} };
 
 describe('reading the installed weekly schedule back', () => {
   it('finds the weekday and time of this config’s line, and removes only that line', () => {
-    const mine = crontabLine(target, { weekday: 0, hour: 3, minute: 5 });
-    const other = crontabLine({ ...target, config: '/home/me/docs.ini' }, { weekday: 2, hour: 4, minute: 0 });
-    const tab = mergeCrontab(`MAILTO=me\n${other}\n`, mine, target.config);
+    const mine = crontabLine(target, { kind: 'weekly', weekday: 0, hour: 3, minute: 5 }, scheduleName(target.config));
+    const other = crontabLine({ ...target, config: '/home/me/docs.ini' }, { kind: 'weekly', weekday: 2, hour: 4, minute: 0 }, scheduleName('/home/me/docs.ini'));
+    const tab = mergeCrontab(`MAILTO=me\n${other}\n`, mine, scheduleName(target.config));
     expect(installedWeeklyTime(tab, target.config)).toEqual({ weekday: 0, hour: 3, minute: 5 });
     expect(installedWeeklyTime(tab, '/home/me/none.ini')).toBeNull();
     expect(withoutCrontabLine(tab, target.config)).toBe(`MAILTO=me\n${other}\n`);

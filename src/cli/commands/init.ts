@@ -4,8 +4,8 @@ import { configTemplate } from '../../config/init-template.js';
 import { UsageError } from '../../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
-export async function initCommand(flags: { config: string; bucket?: string; domain?: string; root?: string; force?: boolean }): Promise<ExitCode> {
-  const file = path.resolve(flags.config);
+export async function initCommand(flags: { config?: string; bucket?: string; domain?: string; root?: string; force?: boolean }): Promise<ExitCode> {
+  const file = path.resolve(flags.config ?? 'config.ini');
   const exists = await fsp.stat(file).then(() => true, () => false);
   if (exists && !flags.force) throw new UsageError(`${file} already exists (use --force to overwrite)`);
   await fsp.mkdir(path.dirname(file), { recursive: true });

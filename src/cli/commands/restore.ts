@@ -1,8 +1,12 @@
+import type { LogLevel } from '../../config/config.js';
+import { mapKeys } from '../../core/keys.js';
 import { UsageError } from '../../errors.js';
+import { checkLocalRoot } from '../../local/check-root.js';
+import { resolveRestoreKey } from '../../sync/resolve-restore-key.js';
 import { restoreKey } from '../../sync/restore-key.js';
 import { restoreKeyVersion, restoreTreeAt, withRestoreRun, type VersionChoice } from '../../sync/restore-version.js';
 import { resolveTime } from '../../sync/versions.js';
-import { openContext } from '../context.js';
+import { loadCommandConfig, openContext } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
 export interface RestoreFlags {
@@ -11,11 +15,13 @@ export interface RestoreFlags {
   at?: string;
   version?: string;
   prefix?: string;
+  json?: boolean;
+  level?: LogLevel;
 }
 
-export async function restoreCommand(key: string | undefined, flags: RestoreFlags): Promise<ExitCode> {
+export async function restoreCommand(name: string | undefined, flags: RestoreFlags): Promise<ExitCode> {
   if (flags.at !== undefined && flags.version !== undefined) throw new UsageError('give --at or --version, not both');
-  if (key === undefined) {
+  if (name === undefined) {
     if (flags.at === undefined || flags.to === undefined) {
       throw new UsageError('restore needs a key, or --at <time> --to DIR to restore the whole tree as it was');
     }
@@ -23,8 +29,12 @@ export async function restoreCommand(key: string | undefined, flags: RestoreFlag
   } else if (flags.prefix !== undefined) {
     throw new UsageError('--prefix goes with --at and no key (restore a tree)');
   }
-  const ctx = await openContext({ config: flags.config });
+  const loaded = await loadCommandConfig(flags.config);
+  await checkLocalRoot(loaded.config, { writable: !flags.to });
+  const ctx = await openContext({ loaded, level: flags.level });
   try {
+    // `name` is a key or a local path (as status shows it): one function decides which key it is.
+    const key = name === undefined ? undefined : await resolveRestoreKey(name, ctx.config, ctx.remote);
     if (key !== undefined && flags.at === undefined && flags.version === undefined) return await restoreMissing(ctx, key, flags);
     const req = { config: ctx.config, remote: ctx.remote, logger: ctx.logger };
     if (key === undefined) {
@@ -52,18 +62,25 @@ export async function restoreCommand(key: string | undefined, flags: RestoreFlag
 
 async function restoreMissing(ctx: Awaited<ReturnType<typeof openContext>>, key: string, flags: RestoreFlags): Promise<ExitCode> {
   const result = await restoreKey({ config: ctx.config, remote: ctx.remote, logger: ctx.logger, key, to: flags.to });
+  const mapped = mapKeys([key], ctx.config.bucket.prefix).get(key);
+  const localPath = mapped?.kind === 'mapped' ? mapped.path : null;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...result, localPath })}\n`);
+    return EXIT.ok;
+  }
+  const shown = localPath !== null && localPath !== key ? `${key} (local path ${localPath})` : key;
   switch (result.kind) {
     case 'downloaded':
-      process.stdout.write(`Restored ${key} to ${result.to}\n`);
+      process.stdout.write(`Restored ${shown} to ${result.to}\n`);
       break;
     case 'uploaded':
-      process.stdout.write(`Uploaded ${key} from ${result.from}\n`);
+      process.stdout.write(`Uploaded ${shown} from ${result.from}\n`);
       break;
     case 'untrashed':
-      process.stdout.write(`Restored ${key} in the bucket from ${result.from}\n`);
+      process.stdout.write(`Restored ${shown} in the bucket from ${result.from}\n`);
       break;
     case 'present':
-      process.stdout.write(`${key} exists both locally (${result.path}) and in the bucket: nothing to restore\n`);
+      process.stdout.write(`${shown} exists both locally (${result.path}) and in the bucket: nothing to restore\n`);
       break;
   }
   return EXIT.ok;

@@ -1,3 +1,5 @@
+import type { LogLevel } from '../../config/config.js';
+import { checkLocalRoot } from '../../local/check-root.js';
 import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
 import { computeStatus } from '../../sync/run-sync.js';
 import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js';
@@ -6,8 +8,9 @@ import { humanBytes } from '../progress.js';
 import { planToJson, renderPlan } from '../render-plan.js';
 import { renderUnverified, unverifiedToJson } from '../render-unverified.js';
 
-export async function statusCommand(flags: { config?: string; json?: boolean }): Promise<ExitCode> {
+export async function statusCommand(flags: { config?: string; json?: boolean; level?: LogLevel }): Promise<ExitCode> {
   const loaded = await loadCommandConfig(flags.config);
+  await checkLocalRoot(loaded.config, { writable: false });
   const prewalk = await startPrewalk(loaded.config);
   try {
     return await statusWith(flags, loaded, prewalk);
@@ -16,8 +19,8 @@ export async function statusCommand(flags: { config?: string; json?: boolean }):
   }
 }
 
-async function statusWith(flags: { json?: boolean }, loaded: LoadedConfig, prewalk: Prewalk | null): Promise<ExitCode> {
-  const ctx = await openContext({ loaded, json: flags.json });
+async function statusWith(flags: { json?: boolean; level?: LogLevel }, loaded: LoadedConfig, prewalk: Prewalk | null): Promise<ExitCode> {
+  const ctx = await openContext({ loaded, json: flags.json, level: flags.level });
   try {
     const { plan, lastRun, versions, unverified } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger, prewalk });
     if (flags.json) {

@@ -1,6 +1,8 @@
+import type { LogLevel } from '../../config/config.js';
 import type { Direction } from '../../core/types.js';
 import { parseFraction } from '../../config/parse-config.js';
 import { UsageError } from '../../errors.js';
+import { checkLocalRoot } from '../../local/check-root.js';
 import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
 import { runSync } from '../../sync/run-sync.js';
 import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js';
@@ -15,12 +17,15 @@ export interface SyncFlags {
   json?: boolean;
   maxChange?: string;
   maxDelete?: string;
+  quiet?: boolean;
+  level?: LogLevel;
 }
 
 export async function syncCommand(flags: SyncFlags): Promise<ExitCode> {
   const direction = parseDirection(flags.direction);
   parseLimits(flags);
   const loaded = await loadCommandConfig(flags.config);
+  await checkLocalRoot(loaded.config, { writable: !flags.dryRun });
   const prewalk = await startPrewalk(loaded.config);
   try {
     return await syncWith(flags, direction, loaded, prewalk);
@@ -30,8 +35,8 @@ export async function syncCommand(flags: SyncFlags): Promise<ExitCode> {
 }
 
 async function syncWith(flags: SyncFlags, direction: Direction | undefined, loaded: LoadedConfig, prewalk: Prewalk | null): Promise<ExitCode> {
-  const progress = flags.dryRun || flags.json ? null : createProgress(process.stderr);
-  const ctx = await openContext({ loaded, json: flags.json, console: progress?.console });
+  const progress = flags.dryRun || flags.json || flags.quiet ? null : createProgress(process.stderr);
+  const ctx = await openContext({ loaded, json: flags.json, console: progress?.console, level: flags.level });
   try {
     const outcome = await runSync({
       config: ctx.config,
