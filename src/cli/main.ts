@@ -90,6 +90,7 @@ export function buildProgram(): Command {
     .option('--bucket <name>', 'bucket name')
     .option('--domain <url>', 'download domain')
     .option('--root <dir>', 'local backup folder')
+    .option('--endpoint <url>', 'one API host for everything (a private deployment, or qjournal emulator: http://127.0.0.1:9000)')
     .option('--force', 'overwrite an existing file')
     .action((_flags, cmd) => run(cmd, async (flags) => (await import('./commands/init.js')).initCommand(flags)));
 
