@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { humanBytes } from '../core/human-units.js';
 import type { SyncEvent } from '../sync/execute-plan.js';
 
 export interface Progress {
@@ -122,13 +123,4 @@ function shorten(key: string, width: number): string {
   return `…${chars.slice(chars.length - width + 1).join('')}`;
 }
 
-export function humanBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+export { humanBytes } from '../core/human-units.js';

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import { countStates } from '../core/count-states.js';
 import { isFailure } from '../core/local-problems.js';
 import { SYNC_STATES, type Action, type Plan, type SyncState } from '../core/types.js';
+import { localTime } from '../core/human-units.js';
 import type { RunRecord } from '../journal/journal.js';
 
 /** `status --json` body (shared/contract.md): counts of every state; items for everything not in sync. */
@@ -38,7 +39,7 @@ export function renderPlan(plan: Plan, opts: { onlyActions: boolean; color: bool
   if (opts.lastRun !== undefined) {
     lines.push(
       opts.lastRun
-        ? `Last run: #${opts.lastRun.id} ${new Date(opts.lastRun.startedAt).toISOString()} ${opts.lastRun.outcome}`
+        ? `Last run: #${opts.lastRun.id} ${localTime(opts.lastRun.startedAt)} ${opts.lastRun.outcome}`
         : 'Last run: never',
     );
   }
@@ -47,8 +48,7 @@ export function renderPlan(plan: Plan, opts: { onlyActions: boolean; color: bool
     if (opts.onlyActions && !item.action) continue;
     const state = chalk[STATE_COLOR[item.state]](item.state.padEnd(15));
     const what = item.action ? describeAction(item.action) : 'no action';
-    const name = item.path ?? JSON.stringify(item.key);
-    lines.push(`${state} ${name}  ${chalk.gray(`→ ${what}${item.note ? ` (${item.note})` : ''}`)}`);
+    lines.push(`${state} ${displayName(item)}  ${chalk.gray(`→ ${what}${item.note ? `: ${item.note}` : ''}`)}`);
   }
   for (const p of plan.problems ?? []) {
     lines.push(`${chalk[isFailure(p.kind) ? 'red' : 'yellow'](p.kind.padEnd(15))} ${p.path}  ${chalk.gray(`→ not backed up (${p.detail})`)}`);
@@ -57,6 +57,14 @@ export function renderPlan(plan: Plan, opts: { onlyActions: boolean; color: bool
   const summary = SYNC_STATES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
   lines.push(summary.length ? summary.join(', ') : 'nothing to do: bucket and folder are empty');
   return `${lines.join('\n')}\n`;
+}
+
+/** The key, and the local path where it differs (a prefix, an escaped name); a local file with no key: its path. */
+export function displayName(item: { key: string; path: string | null }): string {
+  if (!item.key) return item.path ?? '""';
+  // Control characters and edge spaces would be invisible: such a key is shown quoted.
+  const key = /[\x00-\x1f\x7f]|^\s|\s$/.test(item.key) ? JSON.stringify(item.key) : item.key;
+  return item.path !== null && item.path !== item.key ? `${key} (local ${item.path})` : key;
 }
 
 export function describeAction(action: Action): string {

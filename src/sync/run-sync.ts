@@ -1,3 +1,4 @@
+import { humanBytes } from '../core/human-units.js';
 import { promises as fsp } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { guardPlan } from '../core/guard.js';
@@ -276,7 +277,7 @@ function countReported(plan: Plan): number {
 function summaryLine(c: RunCounts, plan: Plan, unresolved: number): string {
   const inSync = inSyncCount(plan);
   return (
-    `Done: ${c.downloaded} downloaded (${c.bytesDown} bytes), ${c.uploaded} uploaded (${c.bytesUp} bytes), ` +
+    `Done: ${c.downloaded} downloaded (${humanBytes(c.bytesDown)}), ${c.uploaded} uploaded (${humanBytes(c.bytesUp)}), ` +
     `${c.moved} moved, ${c.deleted} deleted, ${c.conflicts} conflicts (${unresolved} unresolved), ${c.failed} failed, ${inSync} unchanged`
   );
 }

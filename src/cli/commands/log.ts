@@ -4,7 +4,7 @@ import { openJournal } from '../../journal/open-journal.js';
 import { runsAsSeen } from '../../journal/run-liveness.js';
 import { rootPaths } from '../../local/root-paths.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { humanBytes } from '../progress.js';
+import { humanBytes, localTime } from '../../core/human-units.js';
 
 /** Run history straight from the journal (read-only; needs no credentials). */
 export async function logCommand(flags: { config?: string; limit: string; json?: boolean }): Promise<ExitCode> {
@@ -23,7 +23,7 @@ export async function logCommand(flags: { config?: string; limit: string; json?:
     }
     if (runs.length === 0) process.stdout.write('No runs yet.\n');
     for (const r of runs) {
-      const when = new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19);
+      const when = localTime(r.startedAt);
       const took = r.finishedAt ? `${((r.finishedAt - r.startedAt) / 1000).toFixed(1)}s` : 'unfinished';
       process.stdout.write(
         `#${r.id} ${when} ${r.command} ${r.direction} ${r.outcome} (${took}): ${r.downloaded} down (${humanBytes(r.bytesDown)}), ` +
