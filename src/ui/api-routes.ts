@@ -187,8 +187,8 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
         if (b.remove === true) return { removed: removeWeeklySync(slot.file) };
         const when = parseWeeklyTime(text(b.when, 'when'));
         if (!when) throw new HttpError(400, `The time must look like "Sun 03:00" (got ${JSON.stringify(b.when)})`);
-        await slot.loadConfig();
-        return { line: installWeeklySync(weeklySyncTarget(slot.file), when) };
+        const { config } = await slot.loadConfig();
+        return { line: installWeeklySync(weeklySyncTarget(slot.file, config.credentials.profile), when) };
       },
     },
     { method: 'GET', path: '/api/keys', handle: async () => keysState(ctx) },

@@ -8,6 +8,7 @@ import FindMyWay from 'find-my-way';
 import type { Credentials } from '../config/config.js';
 import { resolveCredentials } from '../config/credentials.js';
 import { ConfigError, LockedError, NotFoundError, RemoteError, SafetyAbortError, UsageError } from '../errors.js';
+import { ScheduleInstallError } from '../sync/crontab.js';
 import { BackupSlot } from './backup-slot.js';
 import { apiRoutes, type ApiContext } from './api-routes.js';
 import { createHttpGuard, setSecurityHeaders } from './http-guard.js';
@@ -204,6 +205,8 @@ function sendError(res: ServerResponse, err: unknown): void {
   }
   if (err instanceof LockedError) return sendJson(res, 409, { error: message });
   if (err instanceof UsageError) return sendJson(res, 400, { error: message });
+  // crontab could not be run or changed: the machine's, not the request's fault.
+  if (err instanceof ScheduleInstallError) return sendJson(res, 503, { error: message });
   if (err instanceof NotFoundError) return sendJson(res, 404, { error: message });
   if (err instanceof SafetyAbortError) return sendJson(res, 409, { error: message });
   if (err instanceof RemoteError) return sendJson(res, 502, { error: message });

@@ -124,7 +124,8 @@ function ScheduleForm({ backup }: { backup: Backup }) {
     <section class="panel" aria-labelledby="schedule-title">
       <h3 id="schedule-title">Weekly automatic backup</h3>
       <p>${backup.schedule ? html`Now: every ${backup.schedule.when}; next on ${localTime(backup.schedule.next)}.` : 'Not scheduled.'}
-        It runs <code>qjournal sync</code> from your crontab; it needs the keys in its environment (see the README).</p>
+        It runs <code>qjournal sync</code> from your crontab with the stored keys; their passphrase reaches it through a file that
+        <code>qjournal schedule --install</code> writes when run once in a terminal (see the README).</p>
       <label class="field">Day and time<input type="text" value=${when} onInput=${(e: Event) => setWhen((e.target as HTMLInputElement).value)} placeholder="Sun 03:00" /></label>
       <p class="actions">
         <button type="button" onClick=${() => act({ when }, `Installed: every ${when}.`)}>Install the schedule</button>
