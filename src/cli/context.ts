@@ -27,7 +27,7 @@ export async function openContext(opts: {
   loaded?: LoadedConfig;
   json?: boolean;
   quiet?: boolean;
-  /** `-v`/`-q`/`--log-level`: overrides `[log] level`. */
+  /** `-v`/`-q`/`--log-level`: the console's level instead of `[log] level` (the log file keeps that). */
   level?: LogLevel;
   /** Console sink for log lines instead of stderr (the progress bars print them above themselves). */
   console?: NodeJS.WritableStream;
@@ -39,7 +39,8 @@ export async function openContext(opts: {
     isTTY: Boolean(process.stdin.isTTY),
   });
   const logger = createLogger({
-    level: opts.level ?? config.log.level,
+    level: config.log.level,
+    consoleLevel: opts.level,
     // With --json, stdout carries only JSON; log lines still go to stderr.
     console: opts.quiet ? null : (opts.console ?? process.stderr),
     file: config.log.file,

@@ -9,8 +9,10 @@ import type { Logger, LogSink } from './logger.js';
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 export interface CreateLoggerOptions {
-  /** Lines below this level are dropped. */
+  /** Lines below this level are dropped (`[log] level`). */
   level: LogLevel;
+  /** The console's own level (`-v`, `-q`, `--log-level`), default `level`: the log file and the history keep `level`. */
+  consoleLevel?: LogLevel;
   /** Console sink; default process.stderr, null = none. */
   console?: NodeJS.WritableStream | null;
   /** Log file, appended to (its folder is created); null/undefined = none. */
@@ -34,7 +36,9 @@ export interface CreateLoggerOptions {
  * if a write fails later, file logging stops with one error on the console instead of failing the run.
  */
 export function createLogger(opts: CreateLoggerOptions): Logger {
-  const threshold = RANK[opts.level];
+  const fileThreshold = RANK[opts.level];
+  const consoleThreshold = RANK[opts.consoleLevel ?? opts.level];
+  const threshold = Math.min(fileThreshold, consoleThreshold);
   const redact = redactor(opts.secrets ?? []);
   const clock = opts.clock ?? systemClock();
   const sinks: LogSink[] = [];
@@ -44,6 +48,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     const color = opts.color ?? (Boolean((stream as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR);
     const paint = color ? levelPainter() : null;
     sinks.push((level, line) => {
+      if (RANK[level] < consoleThreshold) return;
       stream.write(`${paint ? paint(level, line) : line}\n`);
     });
   }
@@ -59,7 +64,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
       throw new ConfigError([{ file, section: 'log', key: 'file', message: `cannot open the log file for appending (${code})` }]);
     }
     sinks.push((level, line) => {
-      if (fd === null) return;
+      if (fd === null || RANK[level] < fileThreshold) return;
       try {
         fs.writeSync(fd, `${line}\n`);
       } catch (err) {
@@ -89,7 +94,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     const enabled = RANK[level] >= threshold;
     if (!enabled && RANK[level] < RANK.warn) return;
     const message = redact(raw);
-    if (opts.onEvent) {
+    if (opts.onEvent && (RANK[level] >= fileThreshold || RANK[level] >= RANK.warn)) {
       try {
         opts.onEvent(level, message);
       } catch {

@@ -45,7 +45,8 @@ describe('npm pack + npm install -g', () => {
     expect(files).toContain('dist/cli/qjournal.js');
     expect(files).toContain('dist/cli/walk-worker.js');
     expect(files).toContain('config.ini.example');
-    expect(files.filter((f) => !f.startsWith('dist/cli/'))).toEqual(['README.md', 'config.ini.example', 'package.json']);
+    expect(files).toContain('dist/ui/index.html');
+    expect(files.filter((f) => !f.startsWith('dist/cli/') && !f.startsWith('dist/ui/'))).toEqual(['README.md', 'config.ini.example', 'package.json']);
 
     const registry = await startLocalRegistry(repo);
     const prefix = path.join(dir, 'prefix');
@@ -68,6 +69,7 @@ describe('npm pack + npm install -g', () => {
     const env = { PATH: `${path.join(prefix, 'bin')}:${process.env.PATH}`, HOME: dir, QINIU_ACCESS_KEY: emu.accessKey, QINIU_SECRET_KEY: emu.secretKey };
     const help = await run(bin, ['--help'], { cwd: elsewhere, env });
     expect(help.stdout).toContain('Usage: qjournal');
+    expect(help.stdout).toContain('Exit codes:');
 
     emu.seed({ 'a.txt': 'alpha', 'dir/b.txt': 'beta' });
     await fsp.writeFile(

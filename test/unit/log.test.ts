@@ -94,6 +94,23 @@ describe('createLogger', () => {
     expect(lines.map((l) => LINE.exec(l)![1])).toEqual(shown);
   });
 
+  it('consoleLevel (-v, -q) changes the console only: the file and the history keep [log] level', async () => {
+    const file = path.join(dir, 'q.log');
+    for (const [consoleLevel, consoleTags] of [['debug', ['DEBUG', 'INFO', 'WARN']], ['error', []]] as const) {
+      const out = sink();
+      const events: string[] = [];
+      const logger = createLogger({ level: 'info', consoleLevel, console: out.stream, file, onEvent: (l) => events.push(l) });
+      logger.debug('d');
+      logger.info('i');
+      logger.warn('w');
+      await logger.close();
+      expect(out.lines().map((l) => LINE.exec(l)![1])).toEqual(consoleTags);
+      expect(events).toEqual(['info', 'warn']);
+    }
+    const fileTags = (await fsp.readFile(file, 'utf8')).trimEnd().split('\n').map((l) => LINE.exec(l)![1]);
+    expect(fileTags).toEqual(['INFO', 'WARN', 'INFO', 'WARN']);
+  });
+
   it('appends to a file (creating its folder) and close() flushes it', async () => {
     const file = path.join(dir, 'logs', 'nested', 'qjournal.log');
     const first = createLogger({ level: 'info', console: null, file });
