@@ -206,6 +206,11 @@ Examples:
 `;
 
 export async function main(argv: string[]): Promise<void> {
+  // `qjournal --help | head`: the reader went away, which is no error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   // The completion command comes from @bomb.sh/tab, loaded only when asked for (it is not needed on any other start).
   if (argv.slice(2).includes('complete')) {
