@@ -122,7 +122,7 @@ export function buildProgram(): Command {
     .command('recover-journal')
     .description("replace a damaged journal with its last good copy (kept after every finished run)")
     .option('-c, --config <file>', CONFIG_HELP)
-    .action((flags) => runCommand(async () => (await import('./commands/recover-journal.js')).recoverJournalCommand(flags)));
+    .action((_flags, cmd) => run(cmd, async (flags) => (await import('./commands/recover-journal.js')).recoverJournalCommand(flags)));
 
   program
     .command('schedule')
