@@ -83,7 +83,7 @@ describe('fault soak', () => {
     emu.resetCounters();
     const { code: last, stderr } = await runSync(ws, null);
     expect(last, stderr).toBe(0);
-    expect(stderr).toMatch(/Done: 0 downloaded \(0 bytes\), 0 uploaded \(0 bytes\), 0 moved, 0 deleted, 0 conflicts/);
+    expect(stderr).toMatch(/Done: 0 downloaded \(0 B\), 0 uploaded \(0 B\), 0 moved, 0 deleted, 0 conflicts/);
     expect(requestsOf(emu, 'download', ...UPLOAD_ROUTES)).toBe(0);
     await checkInvariants(ws, emu, existed, counts.rounds + 1);
 
