@@ -1,7 +1,7 @@
 import type { LogLevel } from '../../config/config.js';
 import { mapKeys } from '../../core/keys.js';
 import { UsageError } from '../../errors.js';
-import { checkLocalRoot } from '../../local/check-root.js';
+import { checkLocalRoot } from '../../sync/check-root.js';
 import { resolveRestoreKey } from '../../sync/resolve-restore-key.js';
 import { restoreKey } from '../../sync/restore-key.js';
 import { restoreKeyVersion, restoreTreeAt, withRestoreRun, type VersionChoice } from '../../sync/restore-version.js';

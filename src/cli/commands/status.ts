@@ -1,5 +1,5 @@
 import type { LogLevel } from '../../config/config.js';
-import { checkLocalRoot } from '../../local/check-root.js';
+import { checkLocalRoot } from '../../sync/check-root.js';
 import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
 import { computeStatus } from '../../sync/run-sync.js';
 import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js';

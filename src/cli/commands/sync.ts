@@ -2,7 +2,7 @@ import type { LogLevel } from '../../config/config.js';
 import type { Direction } from '../../core/types.js';
 import { parseFraction } from '../../config/parse-config.js';
 import { UsageError } from '../../errors.js';
-import { checkLocalRoot } from '../../local/check-root.js';
+import { checkLocalRoot } from '../../sync/check-root.js';
 import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
 import { runSync } from '../../sync/run-sync.js';
 import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js';
