@@ -132,6 +132,18 @@ describe('time limits and retries', () => {
   }, 60_000);
 });
 
+describe('codes that are never retried', () => {
+  it('631 (no such bucket) is a configuration error: exit 3 at once, no retry', async () => {
+    const ws = await makeWorkspace(emu);
+    await ws.writeConfig({ bucket: { name: 'no-such-bucket' } });
+    emu.resetCounters();
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).not.toMatch(/Retrying/);
+    expect(emu.counters().requests.list).toBe(1);
+  });
+});
+
 /** The CLI with the default retry delays. */
 function runCliReal(ws: Awaited<ReturnType<typeof makeWorkspace>>, command: string) {
   return import('../helpers/workspace.js').then(({ runCli }) =>
