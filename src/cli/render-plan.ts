@@ -1,5 +1,4 @@
 import { Chalk } from 'chalk';
-import type { Config } from '../config/config.js';
 import { countStates } from '../core/count-states.js';
 import { isFailure } from '../core/local-problems.js';
 import { SYNC_STATES, type Action, type Plan, type SyncState } from '../core/types.js';
@@ -7,7 +6,7 @@ import { localTime } from '../core/human-units.js';
 import type { RunRecord } from '../journal/journal.js';
 
 /** `status --json` body (shared/contract.md): counts of every state; items for everything not in sync. */
-export function planToJson(plan: Plan, _config: Config) {
+export function planToJson(plan: Plan) {
   return {
     counts: countStates(plan),
     items: plan.items

@@ -15,7 +15,7 @@ export interface RemoteObject {
   fsize: number;
   /**
    * Upload time in 100 ns units, as the server sent it. Real values exceed 2^53, so JSON.parse may have rounded
-   * them: compare `putTimeSeconds()` or the hash, never two raw putTimes from different sources.
+   * them: compare whole seconds (`Math.floor(putTime / 1e7)`) or the hash, never two raw putTimes from different sources.
    */
   putTime: number;
   mimeType?: string;
@@ -159,10 +159,6 @@ export interface PlanOptions {
 /** Does the (hashed) local file hold the content of the object with this hash? */
 export function hasContent(local: LocalFile, hash: string): boolean {
   return local.hash !== undefined && (local.hash === hash || (local.matches?.includes(hash) ?? false));
-}
-
-export function putTimeSeconds(putTime: number): number {
-  return Math.floor(putTime / 1e7);
 }
 
 export function assertNever(x: never): never {

@@ -48,7 +48,6 @@ export interface Journal {
   entryPages(): AsyncIterable<JournalEntry[]>;
   /** Bring the read copy entryPages prefers up to date after rows were written (a no-op when none were). */
   refreshSnapshot(): Promise<void>;
-  countEntries(): Promise<number>;
   /** The row of one key, or null. */
   getEntry(key: string): Promise<JournalEntry | null>;
   startRun(info: { command: string; direction: string }): Promise<number>;
@@ -135,8 +134,6 @@ export interface Journal {
    * whether it copied.
    */
   keepLastGoodCopy(): Promise<boolean>;
-  /** `PRAGMA integrity_check`: 'ok' when the file is sound, otherwise the problems SQLite found, one per line. */
-  integrityCheck(): Promise<string>;
   /** Idempotent. */
   close(): Promise<void>;
 }

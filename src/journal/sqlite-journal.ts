@@ -106,11 +106,6 @@ export class SqliteJournal implements Journal {
     refreshSnapshot(this.sqlite);
   }
 
-  async countEntries(): Promise<number> {
-    const row = await (await this.db()).selectFrom('files').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   async getEntry(key: string): Promise<JournalEntry | null> {
     const row = this.sqlite.prepare<[string], EntryRow>(`select ${ENTRY_COLUMNS} from files where key = ?`).raw(true).get(key);
     return row ? toEntry(row) : null;
@@ -393,11 +388,6 @@ export class SqliteJournal implements Journal {
     await fsp.rename(tmp, dest);
     this.#wroteFiles = false;
     return true;
-  }
-
-  async integrityCheck(): Promise<string> {
-    const rows = this.sqlite.pragma('integrity_check') as Array<Record<string, string>>;
-    return rows.map((r) => Object.values(r).join(' ')).join('\n');
   }
 
   async close(): Promise<void> {

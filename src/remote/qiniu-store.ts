@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform } from 'node:stream';
 import qiniu from 'qiniu';
 import type { KodoBucket, KodoCredentials, KodoEndpoints } from './kodo-account.js';
 import type { RemoteObject } from '../core/types.js';

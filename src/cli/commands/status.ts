@@ -25,7 +25,7 @@ async function statusWith(flags: { json?: boolean; level?: LogLevel }, loaded: L
     const { plan, lastRun, versions, unverified } = await computeStatus({ config: ctx.config, remote: ctx.remote, logger: ctx.logger, prewalk });
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ bucket: ctx.config.bucket.name, root: ctx.config.local.root, lastRun, ...planToJson(plan, ctx.config), versions, unverified: unverifiedToJson(unverified) })}\n`,
+        `${JSON.stringify({ bucket: ctx.config.bucket.name, root: ctx.config.local.root, lastRun, ...planToJson(plan), versions, unverified: unverifiedToJson(unverified) })}\n`,
       );
     } else {
       const color = Boolean(process.stdout.isTTY);

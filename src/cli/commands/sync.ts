@@ -50,7 +50,7 @@ async function syncWith(flags: SyncFlags, direction: Direction | undefined, load
     }).finally(() => progress?.stop());
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ dryRun: outcome.dryRun, outcome: outcome.outcome, transferred: outcome.counts, ...planToJson(outcome.plan, ctx.config) })}\n`,
+        `${JSON.stringify({ dryRun: outcome.dryRun, outcome: outcome.outcome, transferred: outcome.counts, ...planToJson(outcome.plan) })}\n`,
       );
     } else if (outcome.dryRun) {
       process.stdout.write(renderPlan(outcome.plan, { onlyActions: true, color: Boolean(process.stdout.isTTY) }));
