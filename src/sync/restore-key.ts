@@ -6,8 +6,6 @@ import { parseRemoteTrashKey, REMOTE_TRASH_PREFIX } from '../core/remote-trash.j
 import type { JournalEntry } from '../core/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
-import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
-import { openJournal } from '../journal/open-journal.js';
 import { fetchToFile } from '../local/fetch-to-file.js';
 import { resolveInside, rootPaths } from '../local/root-paths.js';
 import { findInTrash } from '../local/trash.js';
@@ -16,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { downloadCheck } from './execute-plan.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
+import { recordedRun, underLock } from './locked-run.js';
 import { withRetry } from '../remote/retry.js';
 
 export type RestoreResult =
@@ -34,78 +33,63 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
   const { config, remote, logger, key } = req;
   await remote.checkAccess();
   const paths = rootPaths(config.local.root);
-  await fsp.mkdir(paths.stateDir, { recursive: true });
-  const lock = await acquireLock(paths.lockFile);
-  // Ctrl+C or kill must not leave a lock behind (a kill -9 is caught later by the dead-PID check).
-  const unhookLock = releaseLockOnExit(lock);
-  let journal: Journal;
-  try {
-    journal = await openJournal(config.journal.path);
-  } catch (err) {
-    unhookLock();
-    await lock.release();
-    throw err;
-  }
   const counts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
-  let runId = 0;
-  try {
-    await journal.markInterruptedRuns();
-    runId = await journal.startRun({ command: 'restore', direction: '-' });
-    const entries = await journal.loadEntries();
-    const relPath = entries.find((e) => e.key === key)?.path ?? mappedPath(key, config.bucket.prefix);
-    const object = await withRetry(() => remote.stat(key));
-    const localAbs = relPath ? resolveInside(paths.root, relPath) : null;
-    const localStat = localAbs ? await fsp.stat(localAbs).catch(() => null) : null;
-    const entry = (o: { hash: string; fsize: number; putTime: number }, st: { size: number; mtimeMs: number }, p: string): JournalEntry => ({
-      key, path: p, remoteHash: o.hash, fsize: o.fsize, putTime: o.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: Date.now(), runId,
-    });
+  return underLock(paths, config.journal.path, ({ journal }) =>
+    recordedRun(
+      journal,
+      { command: 'restore', direction: '-' },
+      async (runId): Promise<RestoreResult> => {
+        const entries = await journal.loadEntries();
+        const relPath = entries.find((e) => e.key === key)?.path ?? mappedPath(key, config.bucket.prefix);
+        const object = await withRetry(() => remote.stat(key));
+        const localAbs = relPath ? resolveInside(paths.root, relPath) : null;
+        const localStat = localAbs ? await fsp.stat(localAbs).catch(() => null) : null;
+        const entry = (o: { hash: string; fsize: number; putTime: number }, st: { size: number; mtimeMs: number }, p: string): JournalEntry => ({
+          key, path: p, remoteHash: o.hash, fsize: o.fsize, putTime: o.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: Date.now(), runId,
+        });
 
-    if (object && (req.to || !localStat)) {
-      if (!req.to && !relPath) throw new NotFoundError(`${key} cannot be mapped to a local path; use --to PATH`);
-      const to = req.to ? path.resolve(req.to) : localAbs!;
-      if (req.to && (await fsp.lstat(to).catch(() => null))) throw new UsageError(`--to ${to} already exists: qjournal never overwrites it`);
-      logger.info(`Getting ${key}`);
-      const st = await withRetry(() =>
-        fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined }),
-      );
-      if (!req.to && relPath) await journal.recordEntry(entry(object, st, relPath), undefined, downloadCheck(object, st));
-      counts.downloaded = 1;
-      counts.bytesDown = object.fsize;
-      await journal.finishRun(runId, 'ok', counts);
-      return { kind: 'downloaded', key, to };
-    }
-    if (object && localStat) {
-      await journal.finishRun(runId, 'ok', counts, 'nothing missing');
-      return { kind: 'present', key, path: localAbs! };
-    }
-    const source = localStat && localAbs ? localAbs : ((relPath ? await findInTrash(paths, relPath) : null) ?? (await newestStoredVersion(journal, paths, key)));
-    if (!source) {
-      // deletes = mirror moved it into the bucket's trash: move it back, server-side.
-      const trashed = await newestInRemoteTrash(remote, key);
-      if (!trashed) throw new NotFoundError(`${key} exists neither in the bucket, nor locally, nor in either trash`);
-      logger.info(`Moving ${trashed} -> ${key}`);
-      const [outcome] = await remote.moveMany([{ from: trashed, to: key }]);
-      if (!outcome.ok) throw outcome.error;
-      counts.moved = 1;
-      await journal.finishRun(runId, 'ok', counts);
-      return { kind: 'untrashed', key, from: trashed };
-    }
-    logger.info(`Putting ${key}`);
-    const before = await fsp.stat(source);
-    const uploaded = await withRetry(() => remote.upload(source, key, { insertOnly: true, sessions: journalUploadSessions(journal) }));
-    if (source === localAbs && relPath) await journal.recordEntry(entry(uploaded, before, relPath));
-    counts.uploaded = 1;
-    counts.bytesUp = before.size;
-    await journal.finishRun(runId, 'ok', counts);
-    return { kind: 'uploaded', key, from: source };
-  } catch (err) {
-    if (runId) await journal.finishRun(runId, 'failed', counts, err instanceof Error ? err.message : String(err));
-    throw err;
-  } finally {
-    await journal.close();
-    unhookLock();
-    await lock.release();
-  }
+        if (object && (req.to || !localStat)) {
+          if (!req.to && !relPath) throw new NotFoundError(`${key} cannot be mapped to a local path; use --to PATH`);
+          const to = req.to ? path.resolve(req.to) : localAbs!;
+          if (req.to && (await fsp.lstat(to).catch(() => null))) throw new UsageError(`--to ${to} already exists: qjournal never overwrites it`);
+          logger.info(`Getting ${key}`);
+          const st = await withRetry(() =>
+            fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined }),
+          );
+          if (!req.to && relPath) await journal.recordEntry(entry(object, st, relPath), undefined, downloadCheck(object, st));
+          counts.downloaded = 1;
+          counts.bytesDown = object.fsize;
+          await journal.finishRun(runId, 'ok', counts);
+          return { kind: 'downloaded', key, to };
+        }
+        if (object && localStat) {
+          await journal.finishRun(runId, 'ok', counts, 'nothing missing');
+          return { kind: 'present', key, path: localAbs! };
+        }
+        const source = localStat && localAbs ? localAbs : ((relPath ? await findInTrash(paths, relPath) : null) ?? (await newestStoredVersion(journal, paths, key)));
+        if (!source) {
+          // deletes = mirror moved it into the bucket's trash: move it back, server-side.
+          const trashed = await newestInRemoteTrash(remote, key);
+          if (!trashed) throw new NotFoundError(`${key} exists neither in the bucket, nor locally, nor in either trash`);
+          logger.info(`Moving ${trashed} -> ${key}`);
+          const [outcome] = await remote.moveMany([{ from: trashed, to: key }]);
+          if (!outcome.ok) throw outcome.error;
+          counts.moved = 1;
+          await journal.finishRun(runId, 'ok', counts);
+          return { kind: 'untrashed', key, from: trashed };
+        }
+        logger.info(`Putting ${key}`);
+        const before = await fsp.stat(source);
+        const uploaded = await withRetry(() => remote.upload(source, key, { insertOnly: true, sessions: journalUploadSessions(journal) }));
+        if (source === localAbs && relPath) await journal.recordEntry(entry(uploaded, before, relPath));
+        counts.uploaded = 1;
+        counts.bytesUp = before.size;
+        await journal.finishRun(runId, 'ok', counts);
+        return { kind: 'uploaded', key, from: source };
+      },
+      () => ({ outcome: 'failed', counts }),
+    ),
+  );
 }
 
 /** The local store's copy of the key's newest ended version, if it holds one (a sync that removed the file kept it there). */

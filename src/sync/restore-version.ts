@@ -6,8 +6,7 @@ import { isCurrentAt, type VersionRecord } from '../core/versions.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { Journal, RunCounts, RunOutcome } from '../journal/journal.js';
-import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
-import { openJournal } from '../journal/open-journal.js';
+import { recordedRun, underLock, ZERO_COUNTS } from './locked-run.js';
 import { ensureParentInside } from '../local/fetch-to-file.js';
 import { hashFile } from '../local/hash-file.js';
 import { resolveInside, rootPaths, type RootPaths } from '../local/root-paths.js';
@@ -185,35 +184,22 @@ export async function withRestoreRun<T>(
   outcomeOf: (result: T) => { outcome: RunOutcome; counts?: Partial<RunCounts>; message?: string } = () => ({ outcome: 'ok' }),
 ): Promise<T> {
   const paths = rootPaths(req.config.local.root);
-  await fsp.mkdir(paths.stateDir, { recursive: true });
-  const lock = await acquireLock(paths.lockFile);
-  const unhookLock = releaseLockOnExit(lock);
-  let journal: Journal | null = null;
-  let runId = 0;
-  try {
-    journal = await openJournal(req.config.journal.path);
-    runId = await journal.startRun({ command: 'restore', direction: '-' });
-    const deps: RestoreVersionDeps = {
-      journal,
-      store: new VersionStore(paths.storeDir),
-      remote: req.remote,
-      paths,
-      prefix: req.config.bucket.prefix,
-      logger: req.logger,
-      runId,
-    };
-    const result = await fn(deps);
-    const { outcome, counts, message } = outcomeOf(result);
-    await journal.finishRun(runId, outcome, { ...ZERO_COUNTS, ...counts }, message);
-    return result;
-  } catch (err) {
-    if (journal && runId) await journal.finishRun(runId, 'failed', ZERO_COUNTS, err instanceof Error ? err.message : String(err));
-    throw err;
-  } finally {
-    await journal?.close();
-    unhookLock();
-    await lock.release();
-  }
+  return underLock(paths, req.config.journal.path, ({ journal }) =>
+    recordedRun(journal, { command: 'restore', direction: '-' }, async (runId) => {
+      const deps: RestoreVersionDeps = {
+        journal,
+        store: new VersionStore(paths.storeDir),
+        remote: req.remote,
+        paths,
+        prefix: req.config.bucket.prefix,
+        logger: req.logger,
+        runId,
+      };
+      const result = await fn(deps);
+      const { outcome, counts, message } = outcomeOf(result);
+      await journal.finishRun(runId, outcome, { ...ZERO_COUNTS, ...counts }, message);
+      return result;
+    }),
+  );
 }
 
-const ZERO_COUNTS: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };

@@ -1,12 +1,10 @@
 import { humanBytes } from '../core/human-units.js';
-import { promises as fsp } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
 import { inSyncCount, type Direction, type LocalFile, type Plan, type RemoteObject } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord, UnverifiedCopy, VersionStats } from '../journal/journal.js';
-import { acquireLock, releaseLockOnExit } from '../journal/lock.js';
 import { openJournal } from '../journal/open-journal.js';
 import { runsAsSeen } from '../journal/run-liveness.js';
 import { foldsCase } from '../local/folds-case.js';
@@ -21,6 +19,7 @@ import { isFailure, type LocalProblem } from '../core/local-problems.js';
 import { gatherState, hashAmbiguous, leaveUnreadAlone } from './gather.js';
 import { gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
+import { recordedRun, underLock } from './locked-run.js';
 import { migrateLocalTrash } from './migrate-local-trash.js';
 import { startPrelist, type Prelist } from './prelist.js';
 import { pruneVersions } from './prune.js';
@@ -83,113 +82,88 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
     }
   }
 
-  await fsp.mkdir(paths.stateDir, { recursive: true });
-  const lock = await acquireLock(paths.lockFile);
-  // Ctrl+C or kill must not leave a lock behind (a kill -9 is caught later by the dead-PID check).
-  const unhookLock = releaseLockOnExit(lock);
-  let journal: Journal;
-  try {
-    journal = await openJournal(config.journal.path);
-  } catch (err) {
-    unhookLock();
-    await lock.release();
-    throw err;
-  }
-  // Walk and listing began before the lock: they stand only if no run held it since (prewalk.ts).
-  let early: EarlySides = {};
-  if (req.prewalk && isCurrent(req.prewalk, lock)) early = { walk: req.prewalk, pages: prelist?.pages };
-  else if (req.prewalk) {
-    logger.debug('Another run took the lock while the local walk and the listing were under way: walking and listing again');
-    await req.prewalk.close();
-    await prelist?.close();
-  }
-  let counts = ZERO;
-  let runId = 0;
-  try {
-    // Under the lock no other run is live: rows still `running` belong to runs that were killed or stopped.
-    await journal.markInterruptedRuns();
-    runId = await journal.startRun({ command: 'sync', direction });
-    await journal.pruneUploadSessions(Math.floor(now.getTime() / 1000));
-    const store = new VersionStore(paths.storeDir);
-    await migrateLocalTrash({ paths, journal, store, prefix: config.bucket.prefix, runId, logger }).catch((err: unknown) => {
-      logger.warn(`Could not move the old local trash into the version store (the next run tries again): ${messageOf(err)}`);
-    });
-    const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, early);
-    const configured = { maxDelete: config.sync.maxDelete, maxChange: config.sync.maxChange };
-    const overridden = req.limits && (req.limits.maxChange !== undefined || req.limits.maxDelete !== undefined);
-    const verdict = guardPlan(plan, {
-      journalCount,
-      remoteCount,
-      maxDelete: req.limits?.maxDelete ?? configured.maxDelete,
-      maxChange: req.limits?.maxChange ?? configured.maxChange,
-      configured: overridden ? configured : undefined,
-    });
-    if (!verdict.ok) {
-      // Retention keeps the versions of a flagged run's time (core/retention.ts).
-      await journal.markRunFlagged(runId);
-      throw new SafetyAbortError(verdict.reason);
+  return underLock(paths, config.journal.path, async ({ lock, journal }) => {
+    // Walk and listing began before the lock: they stand only if no run held it since (prewalk.ts).
+    let early: EarlySides = {};
+    if (req.prewalk && isCurrent(req.prewalk, lock)) early = { walk: req.prewalk, pages: prelist?.pages };
+    else if (req.prewalk) {
+      logger.debug('Another run took the lock while the local walk and the listing were under way: walking and listing again');
+      await req.prewalk.close();
+      await prelist?.close();
     }
-    if (verdict.flagged) {
-      await journal.markRunFlagged(runId);
-      logger.warn(`Applying a plan beyond the configured limits (command-line override): ${verdict.flagged}`);
-    }
+    let counts = ZERO;
+    const failure = (err: unknown) => ({ outcome: err instanceof SafetyAbortError ? ('aborted' as const) : ('failed' as const), counts });
+    return recordedRun(journal, { command: 'sync', direction }, async (runId) => {
+      await journal.pruneUploadSessions(Math.floor(now.getTime() / 1000));
+      const store = new VersionStore(paths.storeDir);
+      await migrateLocalTrash({ paths, journal, store, prefix: config.bucket.prefix, runId, logger }).catch((err: unknown) => {
+        logger.warn(`Could not move the old local trash into the version store (the next run tries again): ${messageOf(err)}`);
+      });
+      const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, early);
+      const configured = { maxDelete: config.sync.maxDelete, maxChange: config.sync.maxChange };
+      const overridden = req.limits && (req.limits.maxChange !== undefined || req.limits.maxDelete !== undefined);
+      const verdict = guardPlan(plan, {
+        journalCount,
+        remoteCount,
+        maxDelete: req.limits?.maxDelete ?? configured.maxDelete,
+        maxChange: req.limits?.maxChange ?? configured.maxChange,
+        configured: overridden ? configured : undefined,
+      });
+      if (!verdict.ok) {
+        // Retention keeps the versions of a flagged run's time (core/retention.ts).
+        await journal.markRunFlagged(runId);
+        throw new SafetyAbortError(verdict.reason);
+      }
+      if (verdict.flagged) {
+        await journal.markRunFlagged(runId);
+        logger.warn(`Applying a plan beyond the configured limits (command-line override): ${verdict.flagged}`);
+      }
 
-    const result = await executePlan(plan, {
-      remote,
-      journal,
-      paths,
-      logger,
-      runId,
-      concurrency: config.sync.concurrency,
-      local,
-      now,
-      trashStamp: trashStamp(now),
-      store,
-      onEvent: req.onEvent,
-      uploadSessions: journalUploadSessions(journal),
-      failedBefore: (plan.problems ?? []).filter((p) => isFailure(p.kind)).length,
-    });
-    counts = result.counts;
-    // The next run's merge reads the journal from this copy (when it wrote no row, there is nothing to do). Only a
-    // cache: should it fail, the next run reads the table, and this run's outcome stands.
-    await journal.refreshSnapshot().catch((err: unknown) => {
-      logger.warn(`Could not refresh the journal's files snapshot: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    if (counts.failed === 0) {
-      // Retention runs after a run that went through; its failure costs a warning, and the next run tries again.
-      await pruneVersions({ journal, store, remote, policy: config.versions, now: now.getTime(), dryRun: false })
-        .then((pruned) => {
-          if (pruned.versions.length > 0) {
-            logger.info(`Pruned ${pruned.versions.length} old version(s) past retention, ${pruned.freedBytes} bytes freed`);
-          }
-        })
-        .catch((err: unknown) => logger.warn(`Could not prune old versions: ${messageOf(err)}`));
-    }
-    const unresolvedConflicts = countReported(plan) + result.lateConflicts;
-    const outcome: RunOutcome = counts.failed > 0 ? 'partial' : unresolvedConflicts > 0 ? 'conflicts' : 'ok';
-    logger.info(summaryLine(counts, plan, unresolvedConflicts));
-    // The outcome stands even when the journal cannot take its row (a full disk): the next run closes it.
-    await journal.finishRun(runId, outcome, counts).catch((err: unknown) => {
-      logger.error(`Could not record the end of run ${runId} in the journal: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    // The copy `recover-journal` offers when the journal is ever damaged. Only a copy: failing costs a warning.
-    await journal.keepLastGoodCopy().catch((err: unknown) => {
-      logger.warn(`Could not keep a last good copy of the journal: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    return { plan, counts, outcome, unresolvedConflicts, dryRun: false };
-  } catch (err) {
-    const aborted = err instanceof SafetyAbortError;
-    if (runId) await journal.finishRun(runId, aborted ? 'aborted' : 'failed', counts, err instanceof Error ? err.message : String(err)).catch(() => {});
-    throw err;
-  } finally {
-    // The lock goes in every path, even when closing the journal fails.
-    try {
-      await journal.close();
-    } finally {
-      unhookLock();
-      await lock.release();
-    }
-  }
+      const result = await executePlan(plan, {
+        remote,
+        journal,
+        paths,
+        logger,
+        runId,
+        concurrency: config.sync.concurrency,
+        local,
+        now,
+        trashStamp: trashStamp(now),
+        store,
+        onEvent: req.onEvent,
+        uploadSessions: journalUploadSessions(journal),
+        failedBefore: (plan.problems ?? []).filter((p) => isFailure(p.kind)).length,
+      });
+      counts = result.counts;
+      // The next run's merge reads the journal from this copy (when it wrote no row, there is nothing to do). Only a
+      // cache: should it fail, the next run reads the table, and this run's outcome stands.
+      await journal.refreshSnapshot().catch((err: unknown) => {
+        logger.warn(`Could not refresh the journal's files snapshot: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      if (counts.failed === 0) {
+        // Retention runs after a run that went through; its failure costs a warning, and the next run tries again.
+        await pruneVersions({ journal, store, remote, policy: config.versions, now: now.getTime(), dryRun: false })
+          .then((pruned) => {
+            if (pruned.versions.length > 0) {
+              logger.info(`Pruned ${pruned.versions.length} old version(s) past retention, ${pruned.freedBytes} bytes freed`);
+            }
+          })
+          .catch((err: unknown) => logger.warn(`Could not prune old versions: ${messageOf(err)}`));
+      }
+      const unresolvedConflicts = countReported(plan) + result.lateConflicts;
+      const outcome: RunOutcome = counts.failed > 0 ? 'partial' : unresolvedConflicts > 0 ? 'conflicts' : 'ok';
+      logger.info(summaryLine(counts, plan, unresolvedConflicts));
+      // The outcome stands even when the journal cannot take its row (a full disk): the next run closes it.
+      await journal.finishRun(runId, outcome, counts).catch((err: unknown) => {
+        logger.error(`Could not record the end of run ${runId} in the journal: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      // The copy `recover-journal` offers when the journal is ever damaged. Only a copy: failing costs a warning.
+      await journal.keepLastGoodCopy().catch((err: unknown) => {
+        logger.warn(`Could not keep a last good copy of the journal: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      return { plan, counts, outcome, unresolvedConflicts, dryRun: false };
+    }, failure);
+  });
 }
 
 /** `qjournal status`: the plan a sync would run, computed read-only. */

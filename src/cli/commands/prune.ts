@@ -1,9 +1,8 @@
-import { promises as fsp } from 'node:fs';
 import type { Config } from '../../config/config.js';
-import { acquireLock, releaseLockOnExit } from '../../journal/lock.js';
 import { openJournal } from '../../journal/open-journal.js';
 import { rootPaths } from '../../local/root-paths.js';
 import { VersionStore } from '../../local/version-store.js';
+import { recordedRun, underLock, ZERO_COUNTS } from '../../sync/locked-run.js';
 import { pruneVersions, type PruneResult } from '../../sync/prune.js';
 import { loadCommandConfig, openContext } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -43,36 +42,20 @@ async function pruneNow(loaded: Awaited<ReturnType<typeof loadCommandConfig>>, f
   const ctx = await openContext({ loaded, json: flags.json });
   const paths = rootPaths(ctx.config.local.root);
   try {
-    await fsp.mkdir(paths.stateDir, { recursive: true });
-    const lock = await acquireLock(paths.lockFile);
-    const unhookLock = releaseLockOnExit(lock);
-    try {
-      const journal = await openJournal(ctx.config.journal.path);
-      try {
-        const runId = await journal.startRun({ command: 'prune', direction: '-' });
-        const zero = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conflicts: 0, failed: 0, bytesDown: 0, bytesUp: 0 };
-        try {
-          const result = await pruneVersions({
-            journal,
-            store: new VersionStore(paths.storeDir),
-            remote: ctx.remote,
-            policy: ctx.config.versions,
-            now: Date.now(),
-            dryRun: false,
-          });
-          await journal.finishRun(runId, 'ok', zero, `pruned ${result.versions.length} version(s), ${result.freedBytes} bytes freed`);
-          return result;
-        } catch (err) {
-          await journal.finishRun(runId, 'failed', zero, err instanceof Error ? err.message : String(err));
-          throw err;
-        }
-      } finally {
-        await journal.close();
-      }
-    } finally {
-      unhookLock();
-      await lock.release();
-    }
+    return await underLock(paths, ctx.config.journal.path, ({ journal }) =>
+      recordedRun(journal, { command: 'prune', direction: '-' }, async (runId) => {
+        const result = await pruneVersions({
+          journal,
+          store: new VersionStore(paths.storeDir),
+          remote: ctx.remote,
+          policy: ctx.config.versions,
+          now: Date.now(),
+          dryRun: false,
+        });
+        await journal.finishRun(runId, 'ok', ZERO_COUNTS, `pruned ${result.versions.length} version(s), ${result.freedBytes} bytes freed`);
+        return result;
+      }),
+    );
   } finally {
     await ctx.close();
   }
