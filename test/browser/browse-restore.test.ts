@@ -1,18 +1,12 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { openBrowser, startUi } from '../helpers/dashboard.js';
 import { makeWorkspace, readTree } from '../helpers/workspace.js';
 
 // Issue #16: Browse and Restore in real Chromium, asserted on disk.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 const BUCKET = { 'readme.txt': 'hello', 'photos/a.jpg': 'aaaa', 'photos/b.jpg': 'bbbbbb', 'photos/old/c.jpg': 'c' };
 

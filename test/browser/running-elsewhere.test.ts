@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { openBrowser, startUi } from '../helpers/dashboard.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 // Issue #16: a run started from the terminal shows as running on the page (the lock), and Sync now is refused.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe('dashboard: a run started elsewhere', () => {
   it('shows as running while the CLI syncs, and the page cannot start a second one', async () => {

@@ -1,17 +1,11 @@
 import { promises as fsp } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { openBrowser, startUi } from '../helpers/dashboard.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 // Issue #16: Settings is validated by the CLI's parser and written back keeping the file's comments.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe('dashboard: settings', () => {
   it("shows the parser's message for concurrency = 0 and leaves the file alone; a valid change is written, comments kept", async () => {

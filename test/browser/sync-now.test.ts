@@ -1,18 +1,12 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { openBrowser, startUi } from '../helpers/dashboard.js';
 import { makeWorkspace, readTree } from '../helpers/workspace.js';
 
 // Issue #16: the dashboard in real headless Chromium against the built CLI's `qjournal ui` and the emulator.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 const BUCKET = {
   'readme.txt': 'hello',

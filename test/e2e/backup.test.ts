@@ -2,16 +2,11 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { makeWorkspace, readTree, requestsOf, runCli, type Workspace } from '../helpers/workspace.js';
 
 // Issue #3: `qjournal sync` (download direction) of the built CLI against the emulator.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 beforeEach(() => emu.reset());
 
 const BUCKET = {

@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { qetag } from '../../src/core/qetag.js';
-import { startEmulator, type Emulator, type FaultSpec } from '../../src/emulator/index.js';
+import { type Emulator, type FaultSpec } from '../../src/emulator/index.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { random } from '../helpers/random.js';
 import { CLI, makeWorkspace, requestsOf, UPLOAD_ROUTES, type Workspace } from '../helpers/workspace.js';
 
@@ -17,13 +18,7 @@ import { CLI, makeWorkspace, requestsOf, UPLOAD_ROUTES, type Workspace } from '.
 const SEED = Number(process.env.QJOURNAL_SOAK_SEED ?? 15);
 const BUDGET_MS = Number(process.env.QJOURNAL_SOAK_MS ?? 60_000);
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe('fault soak', () => {
   it(`rounds of faults, kills and changes keep every invariant; a clean run converges to a no-op (seed ${SEED})`, async () => {

@@ -1,19 +1,13 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SYNC_STATES } from '../../src/core/types.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { CLI, makeWorkspace, readTree, requestsOf, runCli } from '../helpers/workspace.js';
 
 // The operational side of the built CLI: status --json shape, run history, schedule, init, encrypted keys, excludes,
 // bwlimit. Issues #3, #4 and #5.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 beforeEach(() => emu.reset());
 
 describe('status --json', () => {

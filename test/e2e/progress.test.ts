@@ -1,16 +1,10 @@
 import { spawn } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { CLI, makeWorkspace, readTree } from '../helpers/workspace.js';
 
 // Issue #3/#5: on a terminal, byte-level bars for the total and for each file; log lines stay whole above them.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 // A run that hangs would outlive the test: kill the whole `script` process group.
 const running = new Set<number>();
 afterEach(() => {

@@ -1,19 +1,13 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { bucketContents, makeWorkspace, readTree, requestsOf, UPLOAD_ROUTES, type Workspace } from '../helpers/workspace.js';
 
 // Issue #4, as a user lives it: many rounds of random changes on both sides (edits, new files, deletions, file and
 // folder renames), a sync after each. After every round: no local change and no object is lost, every object is
 // backed up byte for byte, and a second sync transfers nothing.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 const NAMES = ['a.txt', 'b.jpg', 'notes/c.md', 'notes/d.md', 'album/e.jpg', 'album/f.jpg', 'album/2024/g.jpg', 'x y/h.txt'];
 const FOLDERS = ['notes', 'album', 'x y'];

@@ -2,18 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { CLI, localTree, makeWorkspace, requestsOf, type Workspace } from '../helpers/workspace.js';
 
 // Issue #5: transfers that survive faults, kill -9 and concurrent runs.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 beforeEach(() => emu.reset());
 
 function bigBuffer(size: number, seed: number): Buffer {

@@ -3,19 +3,13 @@ import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { runUnprivileged } from '../helpers/unprivileged.js';
 import { bucketContents, CLI, localTree, makeWorkspace, readTree, requestsOf } from '../helpers/workspace.js';
 
 // Issue #15: a weekly unattended run never gives up the whole backup for one bad file.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 beforeEach(() => emu.reset());
 
 function journalKeys(root: string): string[] {

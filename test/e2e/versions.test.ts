@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { bucketContents, localTree, makeWorkspace, readTree, type Workspace } from '../helpers/workspace.js';
 
 // Issue #12: point-in-time backup — no sync destroys a version it backed up; versions, restore --at, prune, the
 // mass-change guard. The built CLI against the emulator.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 beforeEach(() => emu.reset());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

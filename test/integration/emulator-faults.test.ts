@@ -5,17 +5,12 @@ import path from 'node:path';
 import qiniu from 'qiniu';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { qetag } from '../../src/core/qetag.js';
-import { configSnippet, startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { configSnippet, startEmulator } from '../../src/emulator/index.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { call, pseudoRandom, rawRequest, sdkFor } from '../helpers/emulator-sdk.js';
 
 // Fault injection, counters, the control API, persistence and robustness, driven with plain fetch / node:http.
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 beforeEach(() => emu.reset());
 
 /** GET through node:http, keeping whatever arrived before the connection ended (or broke). */
