@@ -1,6 +1,6 @@
 import type { Bucket } from './bucket.js';
 import { commitUpload } from './commit-upload.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../core/crc32.js';
 import type { Exchange, Reply } from './exchange.js';
 import { KodoError, invalidArgument } from './kodo-error.js';
 import { parseMultipart } from './multipart-form.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Bucket } from './bucket.js';
 import { commitUpload } from './commit-upload.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../core/crc32.js';
 import { decodeBase64UrlText, percentDecode } from './encoding.js';
 import type { Exchange, Reply } from './exchange.js';
 import { KodoError, invalidArgument } from './kodo-error.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import * as zlib from 'node:zlib';
 import { RemoteError } from '../errors.js';
+import { crc32 as crc32InJs } from '../core/crc32.js';
 import { httpRequest } from './http-request.js';
 
 /** A small file's whole form upload gets this long (connect, send, answer). */
@@ -53,21 +54,8 @@ export async function formUpload(opts: {
   return { status: res.status, data };
 }
 
-/** IEEE CRC-32 (the form's `crc32` field): zlib's native one where Node has it (20.15+). */
+/** IEEE CRC-32 (the form's `crc32` field): zlib's native one where Node has it (20.15+), else core's. */
 export function crc32(data: Uint8Array): number {
   const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
-  if (native) return native(data) >>> 0;
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = CRC_TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  return native ? native(data) >>> 0 : crc32InJs(data);
 }
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();

@@ -8,7 +8,10 @@ const TABLE = (() => {
   return table;
 })();
 
-/** IEEE CRC-32 as an unsigned integer (what the `crc32` form field and mkblk's `crc32` carry). */
+/**
+ * IEEE CRC-32 as an unsigned integer (what the form upload's `crc32` field and mkblk's `crc32` carry), in JavaScript:
+ * the emulator's, and the client's where Node has no native zlib.crc32 (remote/form-upload.ts).
+ */
 export function crc32(data: Uint8Array): number {
   let crc = 0xffffffff;
   for (let i = 0; i < data.length; i++) crc = TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
