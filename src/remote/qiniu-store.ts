@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import qiniu from 'qiniu';
@@ -15,7 +14,8 @@ import { encodeKeyForUrl } from './download-url.js';
 import { formUpload } from './form-upload.js';
 import { multipartUpload } from './multipart-upload.js';
 import { withRetry } from './retry.js';
-import type { BatchOutcome, RemoteStore } from './remote-store.js';
+import { confirmStored } from './confirm-stored.js';
+import type { BatchOutcome, RemoteStore, StoredObject } from './remote-store.js';
 
 export interface QiniuStoreOptions {
   /** Parts of one big file in flight at once. */
@@ -36,6 +36,7 @@ const BATCH_TIMEOUT_MS: [number, number] = [5_000, 30_000];
 const DOWNLOAD_FIRST_BYTE_TIMEOUT_MS = 15_000;
 const DOWNLOAD_IDLE_TIMEOUT_MS = 30_000;
 const TOKEN_LIFETIME_S = 7 * 24 * 3600;
+const INSERT_ONLY_TOKEN_REUSE_MS = 3600_000;
 const LIST_PAGE = 1000;
 /** Kodo's limit of operations in one /batch request. */
 const BATCH_LIMIT = 1000;
@@ -93,6 +94,7 @@ export class QiniuStore implements RemoteStore {
   private readonly upBase: string;
   private readonly paceDown: Pacer | undefined;
   private readonly paceUp: Pacer | undefined;
+  private insertOnlyToken: { token: string; madeAt: number } | null = null;
 
   constructor(
     private readonly bucket: KodoBucket,
@@ -206,25 +208,18 @@ export class QiniuStore implements RemoteStore {
     });
   }
 
-  async upload(
-    localPath: string,
-    key: string,
-    opts: Parameters<RemoteStore['upload']>[2],
-  ): Promise<RemoteObject> {
+  async upload(localPath: string, key: string, opts: Parameters<RemoteStore['upload']>[2]): Promise<RemoteObject> {
+    const stored = await this.put(localPath, key, opts);
+    return confirmStored(stored, await this.stat(key));
+  }
+
+  async put(localPath: string, key: string, opts: Parameters<RemoteStore['put']>[2]): Promise<StoredObject> {
     const operation = `upload ${key}`;
-    const policy = new qiniu.rs.PutPolicy({
-      scope: opts.insertOnly ? this.bucket.name : `${this.bucket.name}:${key}`,
-      ...(opts.insertOnly ? { insertOnly: 1 } : {}),
-      expires: TOKEN_LIFETIME_S,
-      returnBody: '{"key":"$(key)","hash":"$(etag)","fsize":$(fsize),"mimeType":"$(mimeType)"}',
-    });
-    const token = policy.uploadToken(this.mac);
-    const { size } = await fsp.stat(localPath);
+    const token = this.uploadToken(key, opts.insertOnly);
     const fname = path.basename(localPath);
-    let answeredHash: unknown;
-    if (size <= FORM_UPLOAD_LIMIT) {
-      // Sent from one snapshot in memory, never streamed from a file that may be changing.
-      const snapshot = await readSnapshot(localPath, key);
+    // A small file is sent from one snapshot in memory, never streamed from a file that may be changing.
+    const snapshot = await readSnapshot(localPath, key, FORM_UPLOAD_LIMIT);
+    if (snapshot) {
       if (opts.expectHash !== undefined && snapshot.hash !== opts.expectHash) {
         throw new LocalChangedError(key, 'its bytes are not those it had when the run looked at it');
       }
@@ -232,34 +227,52 @@ export class QiniuStore implements RemoteStore {
       const res = await formUpload({ upBase: this.upBase, token, key, fname, bytes: snapshot.bytes, agent: this.upAgent, operation });
       if (!uploadSucceeded(res.status)) throw remoteErrorFromStatus(operation, res.status, res.data);
       opts.onProgress?.(snapshot.bytes.length, snapshot.bytes.length);
-      answeredHash = res.data?.hash;
+      const answeredHash: unknown = res.data?.hash;
       if (answeredHash !== undefined && answeredHash !== snapshot.hash) {
         throw new RemoteError('integrity', operation, `the server stored hash ${String(answeredHash)} for bytes whose qetag is ${snapshot.hash}`);
       }
-    } else {
-      const answer = await multipartUpload({
-        upBase: this.upBase,
-        bucket: this.bucket.name,
-        key,
-        localPath,
-        token,
-        sessions: opts.sessions,
-        partConcurrency: this.options.partConcurrency ?? 4,
-        agent: this.upAgent,
-        onProgress: opts.onProgress,
-        pace: this.paceUp,
-        expectHash: opts.expectHash,
-      });
-      answeredHash = answer.hash;
+      return { key, answeredHash: typeof answeredHash === 'string' ? answeredHash : undefined };
     }
-    // The upload answer has no putTime: ask once, so the journal records the server's observed state.
-    const stat = await this.stat(key);
-    if (!stat) throw new RemoteError('protocol', operation, 'uploaded object is not visible');
-    // (579: stored, but the callback failed — its answer may carry no hash; the stat is the truth then.)
-    if (answeredHash !== undefined && stat.hash !== answeredHash) {
-      throw new RemoteError('protocol', operation, `server answered hash ${String(answeredHash)} but stat shows ${stat.hash}`);
-    }
-    return stat;
+    const answer = await multipartUpload({
+      upBase: this.upBase,
+      bucket: this.bucket.name,
+      key,
+      localPath,
+      token,
+      sessions: opts.sessions,
+      partConcurrency: this.options.partConcurrency ?? 4,
+      agent: this.upAgent,
+      onProgress: opts.onProgress,
+      pace: this.paceUp,
+      expectHash: opts.expectHash,
+    });
+    return { key, answeredHash: typeof answer.hash === 'string' ? answer.hash : undefined };
+  }
+
+  async statMany(keys: readonly string[]): Promise<(RemoteObject | null)[]> {
+    const ops = keys.map((key) => ({ op: qiniu.rs.statOp(this.bucket.name, key), operation: `stat ${key}` }));
+    const outcomes = await this.batch(ops, 'stat');
+    return outcomes.map((outcome, i) => {
+      if (outcome.ok) return toRemoteObject({ ...(outcome.data as ListedItem), key: keys[i] });
+      if (outcome.error.kind === 'not-found') return null;
+      throw outcome.error;
+    });
+  }
+
+  /**
+   * An insert-only token names only the bucket, so one serves every new key for an hour (it is valid for a week); an
+   * overwrite token is scoped to its key.
+   */
+  private uploadToken(key: string, insertOnly: boolean): string {
+    if (insertOnly && this.insertOnlyToken && Date.now() - this.insertOnlyToken.madeAt < INSERT_ONLY_TOKEN_REUSE_MS) return this.insertOnlyToken.token;
+    const token = new qiniu.rs.PutPolicy({
+      scope: insertOnly ? this.bucket.name : `${this.bucket.name}:${key}`,
+      ...(insertOnly ? { insertOnly: 1 } : {}),
+      expires: TOKEN_LIFETIME_S,
+      returnBody: '{"key":"$(key)","hash":"$(etag)","fsize":$(fsize),"mimeType":"$(mimeType)"}',
+    }).uploadToken(this.mac);
+    if (insertOnly) this.insertOnlyToken = { token, madeAt: Date.now() };
+    return token;
   }
 
   moveMany(moves: readonly { from: string; to: string }[]): Promise<BatchOutcome[]> {
@@ -297,7 +310,7 @@ export class QiniuStore implements RemoteStore {
       });
       chunk.forEach((c, j) => {
         const result = (res.data as { code?: number; data?: unknown }[] | null)?.[j];
-        if (result?.code === 200) outcomes.push({ ok: true });
+        if (result?.code === 200) outcomes.push({ ok: true, data: result.data });
         else outcomes.push({ ok: false, error: remoteErrorFromStatus(c.operation, result?.code ?? 0, result?.data) });
       });
     }

@@ -3,8 +3,17 @@ import type { RemoteObject } from '../core/types.js';
 import type { RemoteError } from '../errors.js';
 import type { UploadSessionStore } from './multipart-upload.js';
 
-/** The outcome of one operation of a batch. */
-export type BatchOutcome = { ok: true } | { ok: false; error: RemoteError };
+/** The outcome of one operation of a batch (`data`: what a stat answered). */
+export type BatchOutcome = { ok: true; data?: unknown } | { ok: false; error: RemoteError };
+
+/**
+ * An upload the server accepted: the bytes were the planned ones and, when the answer carries a hash, it is theirs.
+ * Not yet an observed object: the answer has no putTime (see `confirmStored`).
+ */
+export interface StoredObject {
+  key: string;
+  answeredHash: string | undefined;
+}
 
 /** The narrow view of Kodo the sync engine needs. Every method checks the HTTP status and throws RemoteError. */
 export interface RemoteStore {
@@ -24,24 +33,14 @@ export interface RemoteStore {
    */
   openDownload(key: string, start?: number): Promise<{ body: Readable; status: number; length: number; etag?: string; servedBy?: string }>;
   /**
-   * Upload a local file. `expectRemoteHash === null`: insert-only (RemoteError 'exists' when the key holds other
-   * bytes). Otherwise overwrite.
+   * Upload a local file and stat it: the object as the server now shows it. `insertOnly`: RemoteError 'exists' when
+   * the key is taken (Kodo's 614). Otherwise overwrite.
    */
-  upload(
-    localPath: string,
-    key: string,
-    opts: {
-      insertOnly: boolean;
-      onProgress?: (sentBytes: number, totalBytes: number) => void;
-      /** Where a multipart upload keeps its id and finished parts (the journal), so a later run resumes it. */
-      sessions?: UploadSessionStore;
-      /**
-       * The file's qetag when it was planned: only those bytes may become the object. Bytes read otherwise (the file
-       * changed meanwhile) fail with LocalChangedError before anything is committed.
-       */
-      expectHash?: string;
-    },
-  ): Promise<RemoteObject>;
+  upload(localPath: string, key: string, opts: UploadOptions): Promise<RemoteObject>;
+  /** `upload` without the stat: confirm later, many at once (`statMany`, then `confirmStored`). */
+  put(localPath: string, key: string, opts: UploadOptions): Promise<StoredObject>;
+  /** Stats in batches (one request per 1,000 keys), in order; null for a key that does not exist. */
+  statMany(keys: readonly string[]): Promise<(RemoteObject | null)[]>;
   /**
    * Server-side moves, never over an existing key, sent in batches (one request per 1,000). One outcome per move, in
    * order: a 614 is RemoteError('exists'), a missing source 'not-found'. Throws only when a whole batch fails.
@@ -51,4 +50,16 @@ export interface RemoteStore {
   copyMany(copies: readonly { from: string; to: string }[]): Promise<BatchOutcome[]>;
   /** Deletes, batched; a missing key is RemoteError('not-found'). Used only for the bucket's trash (prune). */
   deleteMany(keys: readonly string[]): Promise<BatchOutcome[]>;
+}
+
+export interface UploadOptions {
+  insertOnly: boolean;
+  onProgress?: (sentBytes: number, totalBytes: number) => void;
+  /** Where a multipart upload keeps its id and finished parts (the journal), so a later run resumes it. */
+  sessions?: UploadSessionStore;
+  /**
+   * The file's qetag when it was planned: only those bytes may become the object. Bytes read otherwise (the file
+   * changed meanwhile) fail with LocalChangedError before anything is committed.
+   */
+  expectHash?: string;
 }

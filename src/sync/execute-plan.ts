@@ -15,6 +15,8 @@ import type { UploadSessionStore } from '../remote/multipart-upload.js';
 import type { BatchOutcome, RemoteStore } from '../remote/remote-store.js';
 import { DiskFullStop, isDiskFull } from './disk-full.js';
 import { JournalBatch } from './journal-batch.js';
+import { UploadConfirmations } from './upload-confirmations.js';
+import { confirmStored } from '../remote/confirm-stored.js';
 import { runPool } from '../core/pool.js';
 import { withRetry } from '../remote/retry.js';
 import { keepLocalFile, keepRemoteObject } from './keep-versions.js';
@@ -113,6 +115,8 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   const settled = new JournalBatch<Action>(deps.journal, async (owners, err) => {
     for (const action of owners) await fail(action, err);
   });
+  // Accepted uploads are confirmed in batches, then journaled in batches (confirmations feed `settled`).
+  const confirmations = new UploadConfirmations<Action>(deps.remote, fail);
   const runOne = async (action: Action) => {
     if (diskFull.skips(action)) {
       counts.failed++;
@@ -122,7 +126,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     const release = await gate.acquire();
     deps.onEvent?.({ type: 'action-start', action, bytes: transferBytes(action) });
     try {
-      await applyAction(action, deps, counts, settled);
+      await applyAction(action, deps, counts, settled, confirmations);
       deps.onEvent?.({ type: 'action-end', action, ok: true });
     } catch (err) {
       await fail(action, err);
@@ -135,6 +139,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     await applyAll();
   } finally {
     unsetGate();
+    await confirmations.flush();
     await settled.flush();
   }
   const full = diskFull.summary();
@@ -152,6 +157,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
       );
     } finally {
       // Before the deletions (which wait for a clean run) and before a failure leaves: what finished is journaled.
+      await confirmations.flush();
       await settled.flush();
     }
     if (last.length > 0) {
@@ -195,7 +201,13 @@ function describe(action: Action): string {
   }
 }
 
-async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts, settled: JournalBatch<Action>): Promise<void> {
+async function applyAction(
+  action: Action,
+  deps: ExecuteDeps,
+  counts: RunCounts,
+  settled: JournalBatch<Action>,
+  confirmations: UploadConfirmations<Action>,
+): Promise<void> {
   const { logger } = deps;
   // A row that ends a version whose bytes were just moved (to the store or the bucket's trash) is committed at once:
   // the journal must know where they went. Plain new rows wait in the batch.
@@ -241,9 +253,9 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts,
       }
       logger.info(`Putting ${action.key}`);
       let sent = 0;
-      const object = await withRetry(() => {
+      const stored = await withRetry(() => {
         sent = 0;
-        return deps.remote.upload(abs, action.key, {
+        return deps.remote.put(abs, action.key, {
           insertOnly: action.expectRemoteHash === null,
           sessions: deps.uploadSessions,
           expectHash: action.local.hash,
@@ -258,7 +270,10 @@ async function applyAction(action: Action, deps: ExecuteDeps, counts: RunCounts,
       });
       counts.uploaded++;
       counts.bytesUp += action.local.size;
-      await settle({ entry: entryOf(action.key, action.path, object, before, deps), ended });
+      const record = (object: RemoteObject) => settle({ entry: entryOf(action.key, action.path, object, before, deps), ended });
+      // An overwrite's row is confirmed and committed at once (it ends a version); a new key's waits for a batch.
+      if (ended) await record(confirmStored(stored, await withRetry(() => deps.remote.stat(action.key))));
+      else confirmations.add(stored, action, record);
       return;
     }
     case 'record': {

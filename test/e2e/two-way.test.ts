@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
 import { hashFile } from '../../src/local/hash-file.js';
-import { bucketContents, localTree, makeWorkspace, readTree, requestsOf, UPLOAD_ROUTES, type Workspace } from '../helpers/workspace.js';
+import { bucketContents, CLI, localTree, makeWorkspace, readTree, requestsOf, UPLOAD_ROUTES, type Workspace } from '../helpers/workspace.js';
+import { spawn } from 'node:child_process';
 
 // Issue #4: two-way sync scenarios of the built CLI against the emulator, asserting disk, bucket and counters.
 const emu = useEmulator();
@@ -37,6 +39,18 @@ async function fileSnapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
+
+/** The journal's rows: key -> [remote hash, putTime]. */
+function journalRows(ws: Workspace): Map<string, [string, number]> {
+  const db = new Database(path.join(ws.root, '.qjournal/journal.db'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('select key, remote_hash, put_time from files').all() as { key: string; remote_hash: string; put_time: number }[];
+    return new Map(rows.map((r) => [r.key, [r.remote_hash, Number(r.put_time)]]));
+  } finally {
+    db.close();
+  }
+}
+
 describe('two-way sync', () => {
   it('uploads a local edit (remote hash = local qetag); the next run transfers nothing', async () => {
     const ws = await synced({ 'notes.txt': 'v1', 'other.txt': 'x' });
@@ -64,6 +78,45 @@ describe('two-way sync', () => {
     expect((await ws.run('sync')).code).toBe(0);
     expect(requestsOf(emu, 'download')).toBe(0);
     expect(requestsOf(emu, ...UPLOAD_ROUTES)).toBe(0);
+  });
+
+  it('confirms many new uploads with batched stats, no stat per file, and journals what the server shows', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 450; i++) files[`many/f${i}.txt`] = `file ${i}`;
+    await localTree(ws.root, files);
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(emu.objects().size).toBe(450);
+    expect(requestsOf(emu, 'stat')).toBe(0);
+    expect(requestsOf(emu, 'batch')).toBeGreaterThan(0);
+    expect(requestsOf(emu, 'batch')).toBeLessThan(450);
+    const rows = journalRows(ws);
+    for (const [key, object] of emu.objects()) expect(rows.get(key), key).toEqual([object.hash, object.putTime]);
+
+    emu.resetCounters();
+    const again = await ws.run('sync');
+    expect(again.code, again.stderr).toBe(0);
+    expect(requestsOf(emu, ...UPLOAD_ROUTES)).toBe(0);
+  });
+
+  it('an object replaced between its upload and its confirmation is not journaled as ours', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    await localTree(ws.root, { 'late.txt': 'mine' });
+    // The confirming stat waits 2 s: time for another writer to replace the object just uploaded.
+    emu.addFault({ route: 'batch', delayMs: 2000, times: 1 });
+    const child = spawn(process.execPath, [CLI, 'sync', '--config', ws.configPath], { env: { ...process.env, QJOURNAL_RETRY_BASE_MS: '20', ...ws.env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    while (!emu.objects().has('late.txt')) await new Promise((r) => setTimeout(r, 10));
+    emu.seed({ 'late.txt': 'someone else' });
+    const code = await exited;
+    expect(code, stderr).toBe(5);
+    expect(stderr).toMatch(/late\.txt.*stat shows/);
+    expect(journalRows(ws).has('late.txt')).toBe(false);
+    expect(emu.getObject('late.txt')!.toString()).toBe('someone else');
+    expect(await fsp.readFile(path.join(ws.root, 'late.txt'), 'utf8')).toBe('mine');
   });
 
   it('turns a local rename of a 5 MiB file into a server-side move', async () => {
