@@ -62,6 +62,15 @@ function journalRows(ws: Workspace, table: 'upload_sessions' | 'upload_parts'): 
   }
 }
 
+function journaledFiles(ws: Workspace): number {
+  const db = new Database(path.join(ws.root, '.qjournal/journal.db'), { readonly: true });
+  try {
+    return (db.prepare('select count(*) as n from files').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 function integrity(ws: Workspace): string {
   const db = new Database(path.join(ws.root, '.qjournal/journal.db'), { readonly: true });
   try {
@@ -115,6 +124,30 @@ describe('faults', () => {
 });
 
 describe('kill -9', () => {
+  it('kill -9 while small uploads wait for their batched confirmation: the rerun records them without sending them again', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) files[`small/f${i}.txt`] = `small file ${i}`;
+    await localTree(ws.root, files);
+    // No confirmation answers before the kill: every stored object is one the journal does not know yet.
+    emu.addFault({ route: 'batch', delayMs: 60_000 });
+    const { child, done } = startCli(ws);
+    await waitFor(() => emu.objects().size >= 40);
+    child.kill('SIGKILL');
+    await done;
+    const stored = emu.objects().size;
+    expect(stored).toBeLessThan(300);
+    expect(journaledFiles(ws), 'the kill came before any confirmation').toBe(0);
+    emu.clearFaults();
+    emu.resetCounters();
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(requestsOf(emu, 'form-upload')).toBe(300 - stored);
+    for (const [key, bytes] of Object.entries(files)) expect(emu.getObject(key)?.toString(), key).toBe(bytes);
+    expect(journaledFiles(ws)).toBe(300);
+    expect(integrity(ws)).toBe('ok');
+  });
+
   it('a killed 64 MiB download resumes with a Range request on the next run', async () => {
     const content = bigBuffer(64 << 20, 42);
     emu.seed({ 'video.bin': content });
