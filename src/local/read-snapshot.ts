@@ -1,25 +1,46 @@
-import { promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { qetag } from '../core/qetag.js';
 import { LocalChangedError } from '../errors.js';
-import { readWhole } from './read-whole.js';
 
 /**
- * A small file read whole into memory, with its qetag: the bytes sent are then exactly one version of the file. A
- * file whose size or mtime moved while it was read (a writer in the middle) is refused with LocalChangedError.
- * null when the file is larger than `maxBytes` (nothing read): the caller sends it another way.
+ * A small file read whole into memory, with its qetag: the bytes sent are then exactly one version of the file.
+ * With `expectHash` (its qetag when the run planned it) the bytes must be that version, else LocalChangedError: a
+ * read torn by a writer cannot hash to it. Without, a file whose size or mtime moved while it was read is refused
+ * with LocalChangedError. null when the file is larger than `maxBytes` (nothing read): the caller sends it another way.
+ *
+ * Synchronous calls, like the small-download path (fetch-to-file.ts): the file was hashed moments before the upload,
+ * so open, fstat, read (at most `maxBytes`, from the page cache) and close return in microseconds, where each would
+ * otherwise be a thread-pool round trip; per small file that was most of an upload's local cost.
  */
-export async function readSnapshot(absPath: string, name: string, maxBytes = Infinity): Promise<{ bytes: Buffer; hash: string } | null> {
-  const fh = await fsp.open(absPath, 'r');
+export function readSnapshot(absPath: string, name: string, opts: { maxBytes?: number; expectHash?: string } = {}): { bytes: Buffer; hash: string } | null {
+  const fd = openSync(absPath, 'r');
   try {
-    const before = await fh.stat();
-    if (before.size > maxBytes) return null;
-    const bytes = await readWhole(fh, before.size);
-    const after = await fh.stat();
+    const before = fstatSync(fd);
+    if (before.size > (opts.maxBytes ?? Infinity)) return null;
+    const bytes = readWholeSync(fd, before.size);
+    const hash = qetag(bytes);
+    if (opts.expectHash !== undefined) {
+      if (hash !== opts.expectHash) throw new LocalChangedError(name, 'its bytes are not those it had when the run looked at it');
+      return { bytes, hash };
+    }
+    const after = fstatSync(fd);
     if (bytes.length !== after.size || before.size !== after.size || before.mtimeMs !== after.mtimeMs) {
       throw new LocalChangedError(name, 'it was written to while it was read');
     }
-    return { bytes, hash: qetag(bytes) };
+    return { bytes, hash };
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
+}
+
+/** The first `size` bytes (fewer if the file ends sooner), in a buffer of exactly that size. */
+function readWholeSync(fd: number, size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  let got = 0;
+  while (got < size) {
+    const n = readSync(fd, bytes, got, size - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === size ? bytes : bytes.subarray(0, got);
 }

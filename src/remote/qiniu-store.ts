@@ -5,7 +5,7 @@ import { Transform } from 'node:stream';
 import qiniu from 'qiniu';
 import type { KodoBucket, KodoCredentials, KodoEndpoints } from './kodo-account.js';
 import type { RemoteObject } from '../core/types.js';
-import { LocalChangedError, RemoteError } from '../errors.js';
+import { RemoteError } from '../errors.js';
 import { readSnapshot } from '../local/read-snapshot.js';
 import { remoteErrorFromStatus, remoteErrorFromThrown, uploadSucceeded } from './classify.js';
 import { createPacer, type Pacer } from './bandwidth.js';
@@ -218,11 +218,8 @@ export class QiniuStore implements RemoteStore {
     const token = this.uploadToken(key, opts.insertOnly);
     const fname = path.basename(localPath);
     // A small file is sent from one snapshot in memory, never streamed from a file that may be changing.
-    const snapshot = await readSnapshot(localPath, key, FORM_UPLOAD_LIMIT);
+    const snapshot = readSnapshot(localPath, key, { maxBytes: FORM_UPLOAD_LIMIT, expectHash: opts.expectHash });
     if (snapshot) {
-      if (opts.expectHash !== undefined && snapshot.hash !== opts.expectHash) {
-        throw new LocalChangedError(key, 'its bytes are not those it had when the run looked at it');
-      }
       if (this.paceUp) await this.paceUp(snapshot.bytes.length);
       const res = await formUpload({ upBase: this.upBase, token, key, fname, bytes: snapshot.bytes, agent: this.upAgent, operation });
       if (!uploadSucceeded(res.status)) throw remoteErrorFromStatus(operation, res.status, res.data);
