@@ -13,7 +13,8 @@ const scale = Number(process.env.QJOURNAL_RETRY_BASE_MS ?? 250) / 250;
 /**
  * The retry table (README "Retries and time limits"), next to the classification in classify.ts. A kind absent here
  * fails at once: auth (401/403), not-found (404, 612 — a resumable upload whose id expired starts over instead, see
- * multipart-upload.ts), exists (614), no-bucket (631, a configuration error), protocol (other 4xx).
+ * multipart-upload.ts), exists (614), no-bucket (631, a configuration error), wrong-region (400 "incorrect region": a configuration error too,
+ * the run stops with exit 3), protocol (other 4xx).
  * `QJOURNAL_RETRY_BASE_MS` scales every delay (tests); `QJOURNAL_RETRY_ATTEMPTS` caps the attempts.
  */
 export const RETRY_TABLE: Partial<Record<RemoteErrorKind, RetryRule>> = {
