@@ -40,6 +40,8 @@ export const DEFAULT_BUDGET_MS = 45_000;
 export interface RetryOptions {
   /** See DEFAULT_BUDGET_MS. Transfers, whose attempts make progress and resume, pass Infinity. */
   budgetMs?: number;
+  /** Kinds this call does not retry although the table does (a download through a CDN: its origin is tried instead). */
+  notRetried?: readonly RemoteErrorKind[];
 }
 
 type RetryReporter = (line: string) => void;
@@ -67,7 +69,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       return await fn(attempt);
     } catch (err) {
       slowest = Math.max(slowest, Date.now() - attemptStarted);
-      const rule = err instanceof RemoteError ? RETRY_TABLE[err.kind] : undefined;
+      const rule = err instanceof RemoteError && !opts.notRetried?.includes(err.kind) ? RETRY_TABLE[err.kind] : undefined;
       const attempts = Math.min(rule?.attempts ?? 1, ATTEMPT_CAP);
       const delay = rule ? Math.random() * Math.min(rule.maxDelayMs, rule.baseDelayMs * 2 ** (attempt - 1)) : 0;
       const overBudget = Date.now() + delay + slowest - started > budget;

@@ -440,7 +440,7 @@ async function download(
   deps: ExecuteDeps,
   beforeReplace?: (finalPath: string) => Promise<void>,
 ): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
-  return downloadFromCdnThenOrigin(deps.remote, object.key, deps.logger, (fromOrigin) =>
+  return downloadFromCdnThenOrigin(deps.remote, object.key, deps.logger, (fromOrigin, notRetried) =>
     withRetry(
       () =>
         fetchToFile({
@@ -453,7 +453,7 @@ async function download(
           fromOrigin,
           onBytes: (n) => deps.onEvent?.({ type: 'bytes', key: object.key, n }),
         }),
-      TRANSFER,
+      { ...TRANSFER, notRetried },
     ),
   ).catch(async (err: unknown) => {
     // Out of space: the partial file would only keep the disk full; the next run starts this one afresh.

@@ -54,8 +54,8 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
           const to = req.to ? path.resolve(req.to) : localAbs!;
           if (req.to && (await fsp.lstat(to).catch(() => null))) throw new UsageError(`--to ${to} already exists: qjournal never overwrites it`);
           logger.info(`Getting ${key}`);
-          const st = await downloadFromCdnThenOrigin(remote, key, logger, (fromOrigin) =>
-            withRetry(() => fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined, fromOrigin })),
+          const st = await downloadFromCdnThenOrigin(remote, key, logger, (fromOrigin, notRetried) =>
+            withRetry(() => fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined, fromOrigin }), { notRetried }),
           );
           if (!req.to && relPath) await journal.recordEntry(entry(object, st, relPath), undefined, downloadCheck(object, st));
           counts.downloaded = 1;

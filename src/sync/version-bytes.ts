@@ -50,8 +50,8 @@ export async function fetchVersionBytes(src: VersionSources, version: Pick<Versi
     const object = await withRetry(() => remote.stat(key)).catch(() => null);
     if (!object || object.hash !== hash) return false;
     return attempt(() =>
-      downloadFromCdnThenOrigin(remote, key, undefined, (fromOrigin) =>
-        withRetry(() => fetchToFile({ remote, paths: src.paths, object, relPath: '', expected: null, absoluteTarget: dest, fromOrigin })),
+      downloadFromCdnThenOrigin(remote, key, undefined, (fromOrigin, notRetried) =>
+        withRetry(() => fetchToFile({ remote, paths: src.paths, object, relPath: '', expected: null, absoluteTarget: dest, fromOrigin }), { notRetried }),
       ),
     );
   };

@@ -160,6 +160,26 @@ describe('a bucket in z2', () => {
     expect(requestsOf(emu, 'download')).toBe(2);
     expect(servedBy(ws)).toEqual({ 'small.txt': emu.url, 'big.bin': emu.url });
   });
+
+  it('bytes a CDN changed under the same ETag (image slimming): not fetched from it again, the origin\'s are kept', async () => {
+    const big = randomBytes(2 << 20);
+    emu.seed({ 'photo.jpg': 'original bytes', 'big.bin': big });
+    emu.addFault({ route: 'cdn-download', corrupt: true, times: 10 });
+    const ws = await workspaceWith(emu, {
+      bucket: { name: emu.bucket, domain: emu.cdnUrl! },
+      local: { root: './backup' },
+      sync: { direction: 'down' },
+      endpoints: { uc: emu.url },
+    });
+    const run = await ws.run('sync');
+    expect(run.code, run.stderr).toBe(0);
+    expect(await fsp.readFile(path.join(ws.root, 'photo.jpg'), 'utf8')).toBe('original bytes');
+    expect((await fsp.readFile(path.join(ws.root, 'big.bin'))).equals(big)).toBe(true);
+    expect(run.stderr).toMatch(/\[WARN\] Download of photo\.jpg from .* failed its check \(download photo\.jpg: content hash .* does not match/);
+    expect(requestsOf(emu, 'cdn-download')).toBe(2);
+    expect(requestsOf(emu, 'download')).toBe(2);
+    expect(servedBy(ws)).toEqual({ 'photo.jpg': emu.url, 'big.bin': emu.url });
+  });
 });
 
 describe('a private bucket with no domain', () => {
