@@ -65,6 +65,7 @@ export async function openContext(opts: {
     throw err;
   }
   const { hosts } = resolved;
+  if (resolved.warning) logger.warn(resolved.warning);
   logger.debug(`Region ${hosts.regionId} (${hosts.chosenBy}); downloads from ${config.bucket.domain ?? hosts.origin}`);
   const remote = new QiniuStore(config.bucket, hosts, credentials, { bwlimit: config.sync.bwlimit });
   return {

@@ -1,6 +1,6 @@
 import type { Config, Credentials } from '../config/config.js';
 import { parseRegionAnswer, regionExpiresAt, regionQuestion, wrongRegionAdvice, type RegionHosts } from '../core/region-answer.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RemoteError } from '../errors.js';
 import { readCachedRegion, storeRegionAnswer } from '../journal/region-cache.js';
 import type { KodoHosts } from '../remote/kodo-account.js';
 import { hostsFromAnswer, hostsFromEndpoints, hostsFromRegionId } from '../remote/kodo-hosts.js';
@@ -12,6 +12,8 @@ export interface ResolvedHosts {
    * run creates it): called when the command ends. Does nothing otherwise.
    */
   remember(): void;
+  /** Said at WARN by the caller: the query failed but the config names its hosts and a domain, so the run goes on. */
+  warning: string | null;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ResolvedHosts {
  * fresh costs one SQLite read, no round trip. An unreachable query throws its RemoteError (exit 4) before anything.
  */
 export async function resolveHosts(config: Config, credentials: Credentials, nowMs = Date.now()): Promise<ResolvedHosts> {
-  const nothing = { remember() {} };
+  const nothing = { remember() {}, warning: null };
   if (config.endpoints && config.bucket.domain !== null) return { hosts: hostsFromEndpoints(config.endpoints, null), ...nothing };
 
   const bucket = config.bucket.name;
@@ -34,7 +36,20 @@ export async function resolveHosts(config: Config, credentials: Credentials, now
   let remember = nothing.remember;
   if (!answer) {
     const { queryRegion } = await import('../remote/query-region.js');
-    const fetched = await queryRegion(config.regionQuery, credentials.accessKey, bucket);
+    let fetched: Awaited<ReturnType<typeof queryRegion>>;
+    try {
+      fetched = await queryRegion(config.regionQuery, credentials.accessKey, bucket);
+    } catch (err) {
+      // An explicit region with a domain needs the query only for the origin fallback and the region check: a network
+      // that blocks the query host still backs up, as before region = auto existed.
+      const unreachable = err instanceof RemoteError && (err.kind === 'network' || err.kind === 'server' || err.kind === 'rate-limited');
+      if (config.region === 'auto' || config.bucket.domain === null || !unreachable) throw err;
+      return {
+        hosts: hostsFromRegionId(config.region, null),
+        remember: nothing.remember,
+        warning: `Region query failed (${err.message}); using region ${config.region} as configured, downloads from ${config.bucket.domain} without the retry from the bucket's source domain`,
+      };
+    }
     answer = fetched.hosts;
     const expiresAt = regionExpiresAt(Date.now(), answer);
     const store = () => storeRegionAnswer(config.journal.path, bucket, asked, fetched.text, expiresAt);
@@ -43,8 +58,8 @@ export async function resolveHosts(config: Config, credentials: Credentials, now
 
   const scheme = config.regionQuery.startsWith('https:') ? 'https' : 'http';
   const origin = hostsFromAnswer(answer, scheme, 'auto').origin;
-  if (config.endpoints) return { hosts: hostsFromEndpoints(config.endpoints, origin), remember };
-  if (config.region === 'auto') return { hosts: hostsFromAnswer(answer, scheme, 'auto'), remember };
+  if (config.endpoints) return { hosts: hostsFromEndpoints(config.endpoints, origin), remember, warning: null };
+  if (config.region === 'auto') return { hosts: hostsFromAnswer(answer, scheme, 'auto'), remember, warning: null };
   if (answer.regionId !== 'unknown' && answer.regionId !== config.region) {
     throw new ConfigError([
       {
@@ -55,7 +70,7 @@ export async function resolveHosts(config: Config, credentials: Credentials, now
       },
     ]);
   }
-  return { hosts: hostsFromRegionId(config.region, origin), remember };
+  return { hosts: hostsFromRegionId(config.region, origin), remember, warning: null };
 }
 
 function cached(file: string, bucket: string, asked: string, nowMs: number): RegionHosts | null {

@@ -311,6 +311,7 @@ export class BackupSlot {
     let resolved: Awaited<ReturnType<typeof resolveHosts>> | undefined;
     try {
       resolved = await resolveHosts(config, credentials);
+      if (resolved.warning) logger.warn(resolved.warning);
       remote = new QiniuStore(config.bucket, resolved.hosts, credentials, { bwlimit: config.sync.bwlimit });
       return await fn({ config, remote, logger });
     } finally {
