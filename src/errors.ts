@@ -24,6 +24,7 @@ export type RemoteErrorKind =
   | 'not-found' // 404 / 612
   | 'exists' // 614
   | 'no-bucket' // 631
+  | 'wrong-region' // 400 "incorrect region, please use up-<id>.qiniup.com": another region's host (a configuration error)
   | 'server' // 5xx / 599
   | 'rate-limited' // 573: back off and send fewer requests at once
   | 'integrity' // downloaded bytes do not match the listed hash/size
@@ -49,6 +50,19 @@ export class RemoteError extends Error {
   /** Whether the retry table (src/remote/retry.ts) retries this kind at all. */
   get retryable(): boolean {
     return this.kind === 'network' || this.kind === 'server' || this.kind === 'rate-limited' || this.kind === 'integrity';
+  }
+}
+
+/**
+ * A download's response names another hash than the listing (its ETag): the object was replaced since it was listed,
+ * or a CDN node serves an older version. Never retried from the same place; through a CDN, the file is tried once
+ * more from the origin (sync/download-from.ts). Nothing reaches the final path.
+ */
+export class ObjectChangedError extends RemoteError {
+  constructor(key: string, listedHash: string, servedHash: string, servedBy: string | undefined, fromOrigin: boolean) {
+    const who = fromOrigin ? '' : `${servedBy ?? 'the server'} says `;
+    super('protocol', `download ${key}`, `${who}the object changed since it was listed (it now has hash ${servedHash}, listed ${listedHash}); the next run gets the new version`);
+    this.name = 'ObjectChangedError';
   }
 }
 

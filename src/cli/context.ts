@@ -3,10 +3,13 @@ import { credentialsPath, resolveCredentials } from '../config/credentials.js';
 import { loadConfig, resolveConfigPath } from '../config/load-config.js';
 import { createLogger } from '../log/create-logger.js';
 import type { Logger } from '../log/logger.js';
+import type { KodoHosts } from '../remote/kodo-account.js';
 import type { QiniuStore } from '../remote/qiniu-store.js';
 
 export interface CommandContext {
   config: Config;
+  /** The bucket's hosts for this run (resolved once: sync/resolve-region.ts). */
+  hosts: KodoHosts;
   credentials: Credentials;
   logger: Logger;
   remote: QiniuStore;
@@ -52,13 +55,27 @@ export async function openContext(opts: {
   // Imported here rather than at start-up: the SDK takes ~50 ms to load, which sync and status spend walking the
   // folder meanwhile (prewalk.ts).
   const { QiniuStore } = await import('../remote/qiniu-store.js');
-  const remote = new QiniuStore(config.bucket, config.endpoints, config.region, credentials, { bwlimit: config.sync.bwlimit });
+  const { resolveHosts } = await import('../sync/resolve-region.js');
+  let resolved: Awaited<ReturnType<typeof resolveHosts>>;
+  try {
+    resolved = await resolveHosts(config, credentials);
+  } catch (err) {
+    stopReporting();
+    await logger.close();
+    throw err;
+  }
+  const { hosts } = resolved;
+  if (resolved.warning) logger.warn(resolved.warning);
+  logger.debug(`Region ${hosts.regionId} (${hosts.chosenBy}); downloads from ${config.bucket.domain ?? hosts.origin}`);
+  const remote = new QiniuStore(config.bucket, hosts, credentials, { bwlimit: config.sync.bwlimit });
   return {
     config,
+    hosts,
     credentials,
     logger,
     remote,
     async close() {
+      resolved.remember();
       stopReporting();
       remote.close();
       await logger.close();

@@ -78,6 +78,7 @@ export function buildProgram(): Command {
     .option('--seed <dir>', "upload this folder's files as objects at start (key = path relative to it)")
     .option('--bucket <name>', 'bucket name', 'demo')
     .option('--private', 'require signed download URLs')
+    .option('--region <id>', "the bucket's region id, as the region query names it (default z0)")
     .option('--access-key <ak>', 'access key the emulator accepts')
     .option('--secret-key <sk>', 'secret key the emulator accepts')
     .addHelpText('after', () => EMULATOR_HELP)

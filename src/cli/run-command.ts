@@ -9,6 +9,8 @@ export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof JournalCorruptError) return EXIT.config;
   // 631: the configured bucket does not exist — a configuration error, not an outage.
   if (err instanceof RemoteError && err.kind === 'no-bucket') return EXIT.config;
+  // Another region's host (when not already turned into advice naming the config file, sync/wrong-region.ts).
+  if (err instanceof RemoteError && err.kind === 'wrong-region') return EXIT.config;
   // A remote failure that escapes a command happened before any action (access check, listing).
   if (err instanceof RemoteError) return EXIT.remoteUnreachable;
   if (err instanceof SafetyAbortError) return EXIT.safetyAbort;

@@ -9,8 +9,11 @@ export interface Config {
   file: string;
   bucket: {
     name: string;
-    /** Download base URL, no trailing slash, e.g. `http://cdn.example.com`. */
-    domain: string;
+    /**
+     * `[bucket] domain`: a download base URL (usually a CDN), no trailing slash, e.g. `http://cdn.example.com`; null =
+     * download from the bucket's source domain (the region query's `io_src`).
+     */
+    domain: string | null;
     private: boolean;
     /** Only keys under this prefix ('' = whole bucket). Local paths are relative to it. */
     prefix: string;
@@ -44,10 +47,12 @@ export interface Config {
     level: LogLevel;
     file: string | null;
   };
-  /** Overrides for private deployments and the emulator; null = the bucket's production region. */
+  /** Static service hosts (`[endpoints]` with any of rs, rsf, up, api); null = the region's hosts. */
   endpoints: { rs: string; rsf: string; up: string; api: string; uc: string } | null;
-  /** Qiniu region id used when no endpoints are given (`[bucket] region`, default z0). */
+  /** `[bucket] region`: `auto` (the default: ask the region query) or a Qiniu region id; unused with static endpoints. */
   region: string;
+  /** The uc base URL the region query is sent to: `[endpoints] uc`, else `https://uc.qiniuapi.com`. */
+  regionQuery: string;
   /** `[credentials] profile`: the stored keys are `credentials-<profile>.json` (null = `credentials.json`). */
   credentials: { profile: string | null };
 }

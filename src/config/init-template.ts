@@ -10,8 +10,8 @@ export interface TemplateOptions {
 }
 
 /**
- * A fully commented config.ini documenting every key. Without options, `[bucket] name` and `domain` are left empty so
- * that an unedited file fails with "missing" (exit 3) instead of talking to a placeholder bucket.
+ * A fully commented config.ini documenting every key. Without options, `[bucket] name` is left empty so that an
+ * unedited file fails with "missing" (exit 3) instead of talking to a placeholder bucket.
  * `config.ini.example` at the repository root is `configTemplate()`.
  */
 export function configTemplate(opts: TemplateOptions = {}): string {
@@ -25,7 +25,8 @@ export function configTemplate(opts: TemplateOptions = {}): string {
     givenEndpoints.length > 0
       ? ['[endpoints]', ...givenEndpoints.map((k) => `${k} =${value(endpoints[k])}`)]
       : ['; [endpoints]', ...CONFIG_KEYS.endpoints.map((k) => `; ${k} = http://127.0.0.1:9000`)];
-  const regionLine = givenEndpoints.length > 0 ? '; region = z0   (ignored: [endpoints] is set)' : '; region = z0';
+  const staticHosts = givenEndpoints.some((k) => k !== 'uc');
+  const regionLine = staticHosts ? '; region = auto   (ignored: [endpoints] sets the hosts)' : 'region = auto';
 
   return `; qjournal configuration: one file per bucket <-> folder pair.
 ; Use it with: qjournal sync --config <this file>   (or set QJOURNAL_CONFIG, or name it config.ini in the current folder)
@@ -40,15 +41,19 @@ export function configTemplate(opts: TemplateOptions = {}): string {
 [bucket]
 ; The bucket's name. Required.
 name =${value(opts.bucket)}
-; Download base URL, http:// or https:// (a domain bound to the bucket). Required. Public buckets are read through
-; permanent URLs, private ones through signed, expiring URLs.
+; Where downloads come from. Empty (default): the bucket's source domain, which the region query names: the stored
+; bytes as they are, signed URLs when the bucket is private. Or a domain bound to the bucket, http:// or https://,
+; usually a CDN: cheaper and faster traffic, but after an overwrite a CDN node may serve the old bytes for ~10 minutes,
+; and image slimming or gzip can change bytes. A download through it that fails its check is tried once more from the
+; source domain. Public buckets are read through permanent URLs, private ones through signed, expiring URLs.
 domain =${value(opts.domain)}
 ; Is the bucket private (downloads must be signed)? true/false (yes/no and 1/0 work too). Default false.
 private = false
 ; Sync only the keys under this prefix; empty = the whole bucket. Local paths are relative to it, so with
 ; "photos/" the key "photos/a.jpg" is the file "<root>/a.jpg". End it with "/": "photos" also matches "photos2/x".
 prefix =
-; The bucket's Qiniu region, used only when [endpoints] is not set: z0 (default), cn-east-2, z1, z2, na0, as0, ...
+; The bucket's Qiniu region. auto (default): asked once from Qiniu's region query and kept in the journal for the
+; day the answer is valid. Or a region id: z0, cn-east-2, z1, z2, na0, as0, ... Not used when [endpoints] sets hosts.
 ${regionLine}
 
 [local]
@@ -114,8 +119,9 @@ file =
 ; QINIU_SECRET_KEY, when set, still win, and QJOURNAL_CREDENTIALS names a file directly.
 profile =
 
-; Custom API hosts for private deployments and the local emulator ("qjournal emulator" prints them). Give at least
-; one; the others default to the first one given. Each is scheme://host[:port] with no path, all with the same scheme.
+; Custom API hosts for private deployments and the local emulator ("qjournal emulator" prints them). Each is
+; scheme://host[:port] with no path, all with the same scheme. With any of rs, rsf, up, api the hosts are fixed: the
+; others default to the first one given. With only uc, the region query is asked there and finds the rest.
 ; Without this section, [bucket] region picks Qiniu's production hosts.
 ${endpointLines.join('\n')}
 `;

@@ -30,7 +30,9 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies 
 export const CONFIG_DEFAULTS = {
   private: false,
   prefix: '',
-  region: 'z0',
+  region: 'auto',
+  /** Kodo's production region query host (shared/qiniu-protocol.md §12). */
+  regionQuery: 'https://uc.qiniuapi.com',
   direction: 'both' as Direction,
   deletes: 'keep' as DeletePolicy,
   conflict: 'keep-both' as ConflictPolicy,
@@ -58,10 +60,11 @@ export interface ParsedConfig {
  *   `[journal] path`, `[log] file`) resolve against its folder. A leading `~` / `~/` expands to `env.HOME`.
  * - Empty values (`prefix =`) mean "not set": the default applies; for a required key that is a "missing" error.
  * - Enum and boolean values are case-insensitive.
- * - `[endpoints]`: any one endpoint is enough; every endpoint not given defaults to the first one given (in file order),
- *   so a single `rs = http://127.0.0.1:9000` points everything at the emulator. Endpoints are `scheme://host[:port]`
- *   with no path, all with the same scheme (the SDK uses one scheme for all). Without `[endpoints]`, `[bucket] region`
- *   (default z0) picks Qiniu's production hosts.
+ * - `[endpoints]`: setting any of rs, rsf, up, api makes the service hosts static: every endpoint not given defaults to
+ *   the first one given (in file order), so a single `rs = http://127.0.0.1:9000` points everything at the emulator.
+ *   Setting only `uc` keeps the hosts found by the region query, asked at that uc. Endpoints are `scheme://host[:port]`
+ *   with no path, all with the same scheme (the SDK uses one scheme for all). Without static endpoints,
+ *   `[bucket] region` (default auto: ask the region query) picks the hosts. See sync/resolve-region.ts.
  */
 export function parseConfig(text: string, file: string, env: Record<string, string | undefined> = {}): ParsedConfig {
   const errors: ConfigProblem[] = [];
@@ -149,8 +152,8 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
 
   // [bucket]
   const name = required('bucket', 'name', 'my-bucket');
-  const domainRaw = required('bucket', 'domain', 'http://cdn.example.com');
-  let domain = '';
+  const domainRaw = get('bucket', 'domain');
+  let domain: string | null = null;
   if (domainRaw !== undefined) {
     const checked = checkUrl(domainRaw, { allowPath: true });
     if (typeof checked === 'string') domain = checked;
@@ -162,7 +165,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   const regionGiven = get('bucket', 'region');
   const region = regionGiven ?? CONFIG_DEFAULTS.region;
   if (regionGiven !== undefined && !/^[a-z0-9-]+$/.test(regionGiven)) {
-    problem('bucket', 'region', `must be a Qiniu region id such as z0, z1, z2, na0, as0, cn-east-2 (got "${regionGiven}")`);
+    problem('bucket', 'region', `must be auto or a Qiniu region id such as z0, z1, z2, na0, as0, cn-east-2 (got "${regionGiven}")`);
   }
 
   // [local] and [journal]
@@ -227,6 +230,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
 
   // [endpoints]
   let endpoints: Config['endpoints'] = null;
+  let regionQuery: string = CONFIG_DEFAULTS.regionQuery;
   const endpointValues = sections.get('endpoints');
   if (endpointValues) {
     const given: [EndpointName, string][] = [];
@@ -249,13 +253,15 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
       given.push([key as EndpointName, checked]);
     }
     const first = given[0]?.[1];
-    if (first !== undefined) {
-      const byName = new Map(given);
+    const byName = new Map(given);
+    if (byName.has('uc')) regionQuery = byName.get('uc')!;
+    if (first !== undefined && given.some(([key]) => key !== 'uc')) {
       const pick = (key: EndpointName) => byName.get(key) ?? first;
       endpoints = { rs: pick('rs'), rsf: pick('rsf'), up: pick('up'), api: pick('api'), uc: pick('uc') };
-      if (regionGiven !== undefined) warn('bucket', 'region', 'ignored because [endpoints] is set');
-    } else if (!errors.some((e) => e.section === 'endpoints')) {
-      warn('endpoints', '', `no endpoint is set (${CONFIG_KEYS.endpoints.join(', ')}); using the production hosts of region ${region}`);
+      regionQuery = endpoints.uc;
+      if (regionGiven !== undefined) warn('bucket', 'region', 'ignored because [endpoints] sets service hosts');
+    } else if (first === undefined && !errors.some((e) => e.section === 'endpoints')) {
+      warn('endpoints', '', `no endpoint is set (${CONFIG_KEYS.endpoints.join(', ')}); using Qiniu's production hosts (region ${region})`);
     }
   }
 
@@ -288,6 +294,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
       log: { level, file: logFile },
       endpoints,
       region,
+      regionQuery,
       credentials: { profile },
     },
     warnings,

@@ -5,7 +5,7 @@ import { OCTET_STREAM, mimeFromName } from './mime.js';
 import type { ObjectStore } from './store.js';
 import type { ObjectRecord } from './types.js';
 
-/** The one bucket an emulator serves: its identity, its objects and its clock. */
+/** The one bucket an emulator serves: its identity, its region, its objects and its clock. */
 export class Bucket {
   private lastPutTime = 0;
 
@@ -14,6 +14,8 @@ export class Bucket {
     readonly credentials: Credentials,
     readonly isPrivate: boolean,
     readonly store: ObjectStore,
+    /** The region id the bucket lives in (the region query names it; other regions' hosts refuse its uploads). */
+    readonly region = 'z0',
   ) {
     for (const key of store.sortedKeys()) this.lastPutTime = Math.max(this.lastPutTime, store.get(key)!.putTime);
   }

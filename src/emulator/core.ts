@@ -1,4 +1,5 @@
 import { Bucket } from './bucket.js';
+import { CdnNode } from './cdn-node.js';
 import { CounterBook } from './counters.js';
 import { FaultBook } from './faults.js';
 import { MultipartUploads } from './multipart-v2.js';
@@ -13,12 +14,16 @@ export class EmulatorCore {
   readonly faults = new FaultBook();
   readonly v1 = new BlockUploads();
   readonly v2: MultipartUploads;
+  /** What the emulated CDN domain holds (only used when that listener runs). */
+  readonly cdn: CdnNode;
   private readonly sessions: UploadSessions;
 
   constructor(
     readonly bucket: Bucket,
     uploadsDir?: string,
+    cdnStaleMs?: number,
   ) {
+    this.cdn = new CdnNode(cdnStaleMs);
     this.sessions = new UploadSessions(uploadsDir);
     this.v2 = new MultipartUploads(this.sessions);
   }
@@ -49,6 +54,7 @@ export class EmulatorCore {
     this.bucket.store.clear();
     this.faults.clear();
     this.counters.reset();
+    this.cdn.clear();
     this.v1.clear();
     this.sessions.clear();
   }

@@ -3,6 +3,7 @@ import type { CounterBook } from './counters.js';
 import { sameSignature, sign, splitToken } from './credentials.js';
 import type { Exchange, Reply } from './exchange.js';
 import { KodoError } from './kodo-error.js';
+import type { ObjectRecord } from './types.js';
 
 /**
  * `GET|HEAD /<key>` on the download domain. The key is the raw path minus its leading `/`, percent-decoded as a
@@ -10,7 +11,13 @@ import { KodoError } from './kodo-error.js';
  * Private buckets need `?e=<deadline>&token=<ak>:<sign>` (shared/qiniu-protocol.md §2.4). Single ranges give 206,
  * unsatisfiable ones 416.
  */
-export function handleDownload(ex: Exchange, bucket: Bucket, counters: CounterBook): Reply {
+export function handleDownload(
+  ex: Exchange,
+  bucket: Bucket,
+  counters: CounterBook,
+  /** What is served for a key: the stored object, or what a CDN node holds (cdn-node.ts). */
+  lookup: (key: string) => ObjectRecord | undefined = (key) => bucket.store.get(key),
+): Reply {
   let key: string;
   try {
     key = decodeURIComponent(ex.rawPath.slice(1));
@@ -18,7 +25,7 @@ export function handleDownload(ex: Exchange, bucket: Bucket, counters: CounterBo
     throw new KodoError(400, 'invalid path');
   }
   if (bucket.isPrivate) checkDownloadToken(ex, bucket);
-  const record = bucket.store.get(key);
+  const record = lookup(key);
   if (!record) throw new KodoError(404, 'Document not found');
 
   const size = record.data.length;

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Bucket } from './bucket.js';
@@ -21,13 +22,28 @@ export interface EmulatorOptions {
   private?: boolean;
   accessKey?: string;
   secretKey?: string;
+  /** The region id the bucket lives in (the region query names it). Default z0. */
+  region?: string;
+  /** Also listen as another region's up/rs/rsf host (`otherRegionUrl`): uploads there get `incorrect region`. */
+  otherRegion?: boolean;
+  /**
+   * Also listen as a CDN domain bound to the bucket (`cdnUrl`): downloads only, each key's first fetch kept for
+   * `staleMs` (default 10 minutes) so an overwrite is not seen until then, like a CDN node before its refresh.
+   */
+  cdn?: boolean | { staleMs?: number };
 }
 
 export interface Emulator {
   /** `http://127.0.0.1:PORT`: rs, rsf, up, api, uc and downloads all live on this one port. */
   url: string;
-  /** The download domain (same as `url`). */
+  /** The download domain (same as `url`): the bucket's source domain, `io_src` in the region query's answer. */
   domain: string;
+  /** The bucket's region id. */
+  region: string;
+  /** `http://127.0.0.1:PORT` of another region's hosts (with `otherRegion`), else null. */
+  otherRegionUrl: string | null;
+  /** `http://127.0.0.1:PORT` of the CDN domain (with `cdn`), else null. */
+  cdnUrl: string | null;
   port: number;
   bucket: string;
   accessKey: string;
@@ -63,27 +79,33 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const bucketName = opts.bucket ?? 'demo-bucket';
   const credentials = { accessKey: opts.accessKey ?? DEFAULT_ACCESS_KEY, secretKey: opts.secretKey ?? DEFAULT_SECRET_KEY };
   const store = opts.dataDir ? new DirStore(opts.dataDir) : new MemoryStore();
-  const bucket = new Bucket(bucketName, credentials, Boolean(opts.private), store);
-  const core = new EmulatorCore(bucket, opts.dataDir ? path.join(opts.dataDir, 'uploads') : undefined);
+  const region = opts.region ?? 'z0';
+  const bucket = new Bucket(bucketName, credentials, Boolean(opts.private), store, region);
+  const cdnStaleMs = typeof opts.cdn === 'object' ? opts.cdn.staleMs : undefined;
+  const core = new EmulatorCore(bucket, opts.dataDir ? path.join(opts.dataDir, 'uploads') : undefined, cdnStaleMs);
 
   let hostPort = '';
-  const server = createEmulatorServer(core, () => hostPort);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const home = await listen(createEmulatorServer(core, () => hostPort), opts.port ?? 0, host);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const port = home.port;
   hostPort = `${urlHost}:${port}`;
   const url = `http://${hostPort}`;
+  const servers = [home.server];
+  const extra = async (role: 'other-region' | 'cdn'): Promise<string> => {
+    const { server, port: p } = await listen(createEmulatorServer(core, () => hostPort, role), 0, host);
+    servers.push(server);
+    return `http://${urlHost}:${p}`;
+  };
+  const otherRegionUrl = opts.otherRegion ? await extra('other-region') : null;
+  const cdnUrl = opts.cdn ? await extra('cdn') : null;
 
   let closing: Promise<void> | undefined;
   return {
     url,
     domain: url,
+    region,
+    otherRegionUrl,
+    cdnUrl,
     port,
     bucket: bucketName,
     accessKey: credentials.accessKey,
@@ -102,11 +124,26 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     addFault: (f) => core.faults.add(f),
     clearFaults: () => core.faults.clear(),
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }).then(() => store.close())),
+      (closing ??= Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      ).then(() => store.close())),
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({ server, port: (server.address() as AddressInfo).port });
+    });
+  });
 }
 
 /** The config.ini lines that point qjournal at this emulator. */

@@ -97,8 +97,10 @@ export function dispatch(ex: Exchange, core: EmulatorCore, selfHost: string): Re
     case 'download':
     case 'head':
       return handleDownload(ex, bucket, core.counters);
+    case 'cdn-download':
+      return handleDownload(ex, bucket, core.counters, (key) => core.cdn.serve(key, bucket.store.get(key)));
     case 'query':
-      return handleQuery(ex, selfHost);
+      return handleQuery(ex, bucket, selfHost);
     case 'buckets':
       return handleBuckets(ex, bucket);
     case 'domains':

@@ -5,16 +5,21 @@ import type { EmulatorCore } from './core.js';
 import { type Exchange, type Reply, splitTarget } from './exchange.js';
 import type { AppliedFault } from './faults.js';
 import { KodoError } from './kodo-error.js';
+import type { ListenerRole } from './listener-role.js';
+import { otherRegionReply } from './other-region.js';
 import { sleep } from './pacing.js';
 import { classify, dispatch } from './router.js';
+import type { RouteName } from './types.js';
 
 /**
  * The HTTP front: per request it classifies the route, counts it, applies injected faults, reads the body, runs
  * the handler and writes the reply. Socket errors and clients that vanish mid-request never reach the process.
  */
-export function createEmulatorServer(core: EmulatorCore, selfHost: () => string): http.Server {
+export function createEmulatorServer(core: EmulatorCore, homeHost: () => string, role: ListenerRole = 'home'): http.Server {
   const server = http.createServer((req, res) => {
-    handle(core, req, res, selfHost()).catch((err: unknown) => {
+    // At home, the host the client reached us by (it may say localhost); elsewhere the home listener's own.
+    const home = role === 'home' ? req.headers.host || homeHost() : homeHost();
+    handle(core, req, res, home, role).catch((err: unknown) => {
       process.stderr.write(`kodo emulator: ${req.method} ${req.url} failed: ${(err as Error)?.stack ?? String(err)}\n`);
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"internal emulator error"}');
@@ -41,7 +46,7 @@ export function createEmulatorServer(core: EmulatorCore, selfHost: () => string)
 /** Requests of each route being handled now, per emulator (rate-limit faults answer 573 above a number of them). */
 const inFlightOf = new WeakMap<EmulatorCore, Map<string, number>>();
 
-async function handle(core: EmulatorCore, req: http.IncomingMessage, res: http.ServerResponse, selfHost: string): Promise<void> {
+async function handle(core: EmulatorCore, req: http.IncomingMessage, res: http.ServerResponse, selfHost: string, role: ListenerRole): Promise<void> {
   req.on('error', () => {});
   res.on('error', () => {});
   const reqId = randomBytes(8).toString('hex');
@@ -49,7 +54,7 @@ async function handle(core: EmulatorCore, req: http.IncomingMessage, res: http.S
   const method = (req.method ?? 'GET').toUpperCase();
   const rawTarget = req.url ?? '/';
   const { rawPath, rawQuery } = splitTarget(rawTarget);
-  const route = classify(method, rawPath, rawQuery, req.headers);
+  const route = routeOn(role, classify(method, rawPath, rawQuery, req.headers));
   core.counters.request(route);
   let inFlight = inFlightOf.get(core);
   if (!inFlight) inFlightOf.set(core, (inFlight = new Map()));
@@ -78,13 +83,19 @@ async function handle(core: EmulatorCore, req: http.IncomingMessage, res: http.S
     reply = { status: fault.status, json: { error: fault.status === 573 ? 'request frequency is too high' : 'injected fault' } };
   } else {
     try {
-      reply = await dispatch(ex, core, selfHost);
+      reply = (role === 'other-region' ? otherRegionReply(route, core.bucket) : null) ?? (await dispatch(ex, core, selfHost));
     } catch (err) {
       if (!(err instanceof KodoError)) throw err;
       reply = { status: err.status, json: { error: err.message } };
     }
   }
   await send(ex, core, reply, fault);
+}
+
+/** A CDN domain serves downloads only (counted apart, as `cdn-download`); anything else there is unknown. */
+function routeOn(role: ListenerRole, route: RouteName): RouteName {
+  if (role !== 'cdn') return route;
+  return route === 'download' || route === 'head' ? 'cdn-download' : 'other';
 }
 
 async function send(ex: Exchange, core: EmulatorCore, reply: Reply, fault: AppliedFault | undefined): Promise<void> {

@@ -25,6 +25,8 @@ export type RouteName =
   // io / download domain
   | 'download'
   | 'head'
+  // a GET or HEAD through the emulated CDN domain (cdn-node.ts)
+  | 'cdn-download'
   // uc
   | 'query'
   | 'buckets'

@@ -2,15 +2,14 @@ import type { Bucket } from './bucket.js';
 import { type Exchange, type Reply, ok } from './exchange.js';
 import { requireManagementAuth } from './management-routes.js';
 
-/** host:port the client reached us by (every service lives there). */
-const selfHost = (ex: Exchange, fallback: string): string => ex.req.headers.host || fallback;
-
 /**
- * `GET /v4/query?ak=&bucket=` (and the older `/v2/query`, `/v3/query`): region lookup that points every service at
- * this emulator. `uc` and `s3` must be present or node's SDK crashes (shared/qiniu-protocol.md §8.3).
+ * `GET /v4/query?ak=&bucket=` (and the older `/v2/query`, `/v3/query`): region lookup that names the bucket's region
+ * and points every service, the source domain (`io_src`, where downloads get the stored bytes) included, at the
+ * emulator's home listener. `uc` and `s3` must be present or node's SDK crashes (shared/qiniu-protocol.md §8.3).
  */
-export function handleQuery(ex: Exchange, fallbackHost: string): Reply {
-  const host = selfHost(ex, fallbackHost);
+export function handleQuery(ex: Exchange, bucket: Bucket, homeHost: string): Reply {
+  // host:port of the bucket's home listener: every service of its region lives there (server.ts decides).
+  const host = homeHost;
   const domains = { domains: [host] };
   if (ex.rawPath === '/v2/query') {
     const hosts = { main: [host], backup: [] as string[] };
@@ -19,7 +18,7 @@ export function handleQuery(ex: Exchange, fallbackHost: string): Reply {
   return ok({
     hosts: [
       {
-        region: 'z0',
+        region: bucket.region,
         ttl: 86400,
         up: { domains: [host], old: [] },
         io: domains,
@@ -41,9 +40,9 @@ export function handleBuckets(ex: Exchange, bucket: Bucket): Reply {
 }
 
 /** `/v2/domains?tbl=` → ["host"]; `/v3/domains?tbl=` → [{domain, …}]. */
-export function handleDomains(ex: Exchange, bucket: Bucket, fallbackHost: string): Reply {
+export function handleDomains(ex: Exchange, bucket: Bucket, homeHost: string): Reply {
   requireManagementAuth(ex, bucket);
-  const host = selfHost(ex, fallbackHost);
+  const host = homeHost;
   if (ex.query.get('tbl') !== bucket.name) return ok([]);
   return ok(ex.rawPath.startsWith('/v3/') ? [{ domain: host, tbl: bucket.name, type: 'normal' }] : [host]);
 }

@@ -27,6 +27,7 @@ import { refreshSnapshot, snapshotPages, tablePages } from './entry-pages.js';
 import { ENTRY_COLUMNS, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
 import type { EntryPagesInput } from './entry-pages-worker.js';
 import { kyselyOver } from './kysely-over.js';
+import { selectCachedRegion, upsertCachedRegion } from './region-cache.js';
 import { lastGoodPath } from './last-good.js';
 import type { Database as Schema, FileChecksTable, FilesTable, RunsTable } from './schema.js';
 
@@ -157,21 +158,12 @@ export class SqliteJournal implements Journal {
 
   async cachedRegion(bucket: string, asked: string, nowMs: number): Promise<string | null> {
     if (!this.opts.hasChecks) return null;
-    const row = this.sqlite.prepare<[string, string, number], { answer: string }>(
-      'select answer from region_cache where bucket = ? and asked = ? and expires_at > ?',
-    ).get(bucket, asked, nowMs);
-    return row?.answer ?? null;
+    return selectCachedRegion(this.sqlite, bucket, asked, nowMs);
   }
 
   async cacheRegion(bucket: string, asked: string, answer: string, expiresAtMs: number): Promise<void> {
     this.assertWritable();
-    this.sqlite
-      .prepare(
-        `insert into region_cache (bucket, asked, answer, fetched_at, expires_at) values (?, ?, ?, ?, ?)
-         on conflict (bucket) do update set asked = excluded.asked, answer = excluded.answer, fetched_at = excluded.fetched_at,
-           expires_at = excluded.expires_at`,
-      )
-      .run(bucket, asked, answer, Date.now(), expiresAtMs);
+    upsertCachedRegion(this.sqlite, bucket, asked, answer, Date.now(), expiresAtMs);
   }
 
   async recordEntries(entries: readonly JournalEntry[]): Promise<void> {

@@ -26,7 +26,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { ContentChecker, type ContentCheck } from '../core/content-check.js';
 import type { RemoteObject } from '../core/types.js';
-import { RemoteError } from '../errors.js';
+import { ObjectChangedError, RemoteError } from '../errors.js';
 import { remoteErrorFromThrown } from '../remote/classify.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { resolveInside, type RootPaths } from './root-paths.js';
@@ -71,6 +71,8 @@ export async function fetchToFile(opts: {
    * when `expected` is a file): keeps the old bytes as a version (they must be gone from that path when it returns).
    */
   beforeReplace?: (finalPath: string) => Promise<void>;
+  /** Download from the bucket's source domain instead of `[bucket] domain` (the retry after a CDN failed a check). */
+  fromOrigin?: boolean;
 }): Promise<{ size: number; mtimeMs: number; check: ContentCheck; servedBy?: string }> {
   const { remote, paths, object, relPath } = opts;
   if (object.fsize <= SMALL_DOWNLOAD_LIMIT && !opts.absoluteTarget) return fetchSmallToFile(opts);
@@ -102,17 +104,13 @@ export async function fetchToFile(opts: {
 
     const sink = syncedFileSink(fd, mtime);
     if (have < object.fsize || object.fsize === 0) {
-      const { body, status, etag, servedBy: from } = await remote.openDownload(object.key, have > 0 ? have : undefined);
+      const { body, status, etag, servedBy: from } = await remote.openDownload(object.key, have > 0 ? have : undefined, opts.fromOrigin);
       servedBy = from;
       if (etag !== undefined && etag !== object.hash) {
         body.destroy();
         await ftruncateFd(fd, 0);
         have = 0;
-        throw new RemoteError(
-          'protocol',
-          `download ${object.key}`,
-          `the object changed since it was listed (it now has hash ${etag}, listed ${object.hash}); the next run gets the new version`,
-        );
+        throw new ObjectChangedError(object.key, object.hash, etag, from, Boolean(opts.fromOrigin));
       }
       if (have > 0 && status !== 206) {
         // The server ignored the Range: start over.
@@ -192,14 +190,10 @@ async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promis
     await fsp.mkdir(paths.tmpDir, { recursive: true });
     folders.add(paths.tmpDir);
   }
-  const { body, etag, servedBy } = await remote.openDownload(object.key);
+  const { body, etag, servedBy } = await remote.openDownload(object.key, undefined, opts.fromOrigin);
   if (etag !== undefined && etag !== object.hash) {
     body.destroy();
-    throw new RemoteError(
-      'protocol',
-      `download ${object.key}`,
-      `the object changed since it was listed (it now has hash ${etag}, listed ${object.hash}); the next run gets the new version`,
-    );
+    throw new ObjectChangedError(object.key, object.hash, etag, servedBy, Boolean(opts.fromOrigin));
   }
   const chunks: Buffer[] = [];
   const hasher = new ContentChecker(object);

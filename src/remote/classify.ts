@@ -1,3 +1,4 @@
+import { isIncorrectRegion } from '../core/region-answer.js';
 import { RemoteError, type RemoteErrorKind } from '../errors.js';
 
 /**
@@ -7,6 +8,8 @@ import { RemoteError, type RemoteErrorKind } from '../errors.js';
  */
 export function remoteErrorFromStatus(operation: string, status: number, body: unknown): RemoteError {
   const detail = errorText(body);
+  // The bucket lives in another region than the host we asked: a configuration error, never retried (exit 3).
+  if (isIncorrectRegion(status, detail)) return new RemoteError('wrong-region', operation, detail, status);
   return new RemoteError(kindOfStatus(status), operation, detail || `unexpected response`, status);
 }
 

@@ -3,7 +3,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import qiniu from 'qiniu';
-import type { KodoBucket, KodoCredentials, KodoEndpoints } from './kodo-account.js';
+import type { KodoBucket, KodoCredentials, KodoHosts } from './kodo-account.js';
 import type { RemoteObject } from '../core/types.js';
 import { RemoteError } from '../errors.js';
 import { readSnapshot } from '../local/read-snapshot.js';
@@ -89,7 +89,8 @@ function needParts(): SdkHttpClient['middlewares'][number] {
 export class QiniuStore implements RemoteStore {
   private readonly mac: qiniu.auth.digest.Mac;
   private readonly bucketManager: qiniu.rs.BucketManager;
-  private readonly agent: http.Agent;
+  /** One kept-alive agent per download base (the CDN domain, the origin). */
+  private readonly downloadAgents = new Map<string, http.Agent>();
   private readonly upAgent: http.Agent;
   private readonly upBase: string;
   private readonly paceDown: Pacer | undefined;
@@ -98,22 +99,19 @@ export class QiniuStore implements RemoteStore {
 
   constructor(
     private readonly bucket: KodoBucket,
-    endpoints: KodoEndpoints,
-    region: string,
+    readonly hosts: KodoHosts,
     credentials: KodoCredentials,
     private readonly options: QiniuStoreOptions = {},
   ) {
+    if (bucket.domain === null && hosts.origin === null) throw new Error('QiniuStore: no download domain and no origin');
     this.mac = new qiniu.auth.digest.Mac(credentials.accessKey, credentials.secretKey);
-    const sdkConfig = sdkConfigFor(endpoints, region);
+    const sdkConfig = sdkConfigFor(hosts);
     this.bucketManager = new qiniu.rs.BucketManager(this.mac, sdkConfig);
     const client = (this.bucketManager as unknown as { _httpClient: SdkHttpClient })._httpClient;
     client.timeout = MANAGEMENT_TIMEOUT_MS;
     client.middlewares.push(keepAliveListing());
     client.middlewares.unshift(needParts());
-    this.upBase = upBaseUrl(endpoints, region);
-    const agentFor = (url: string) =>
-      url.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
-    this.agent = agentFor(bucket.domain);
+    this.upBase = `${hosts.scheme}://${hosts.up[0]}`;
     this.upAgent = agentFor(this.upBase);
     this.paceDown = createPacer(options.bwlimit ?? 0);
     this.paceUp = createPacer(options.bwlimit ?? 0);
@@ -158,8 +156,19 @@ export class QiniuStore implements RemoteStore {
     return toRemoteObject({ ...res.data, key });
   }
 
-  downloadUrl(key: string): string {
-    const base = `${this.bucket.domain}/${encodeKeyForUrl(key)}`;
+  get cdnAndOrigin(): { cdn: string; origin: string } | null {
+    const { domain } = this.bucket;
+    const { origin } = this.hosts;
+    return domain !== null && origin !== null && domain !== origin ? { cdn: domain, origin } : null;
+  }
+
+  /** `[bucket] domain` when set (a CDN), else the origin; `fromOrigin` forces the origin when it is known. */
+  private downloadBase(fromOrigin: boolean): string {
+    return (fromOrigin ? (this.hosts.origin ?? this.bucket.domain) : (this.bucket.domain ?? this.hosts.origin))!;
+  }
+
+  downloadUrl(key: string, fromOrigin = false): string {
+    const base = `${this.downloadBase(fromOrigin)}/${encodeKeyForUrl(key)}`;
     if (!this.bucket.private) return base;
     const deadline = Math.floor(Date.now() / 1000) + 3600;
     const url = `${base}?e=${deadline}`;
@@ -167,11 +176,14 @@ export class QiniuStore implements RemoteStore {
     return `${url}&token=${this.mac.accessKey}:${qiniu.util.base64ToUrlSafe(sign)}`;
   }
 
-  openDownload(key: string, start?: number): ReturnType<RemoteStore['openDownload']> {
-    const url = new URL(this.downloadUrl(key));
+  openDownload(key: string, start?: number, fromOrigin = false): ReturnType<RemoteStore['openDownload']> {
+    const signed = this.downloadUrl(key, fromOrigin);
+    const url = new URL(signed);
     const operation = `download ${key}`;
     // node:http sends the path exactly as given: WHATWG URL handling would drop `.`/`..` segments of odd keys.
-    const rawPath = this.downloadUrl(key).slice(url.origin.length);
+    const rawPath = signed.slice(url.origin.length);
+    let agent = this.downloadAgents.get(url.origin);
+    if (!agent) this.downloadAgents.set(url.origin, (agent = agentFor(url.origin)));
     const client = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = client.request(
@@ -180,7 +192,7 @@ export class QiniuStore implements RemoteStore {
           port: url.port || undefined,
           path: rawPath,
           method: 'GET',
-          agent: this.agent,
+          agent,
           headers: start ? { Range: `bytes=${start}-` } : {},
         },
         (res) => {
@@ -315,7 +327,7 @@ export class QiniuStore implements RemoteStore {
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const agent of this.downloadAgents.values()) agent.destroy();
     this.upAgent.destroy();
   }
 
@@ -361,39 +373,30 @@ function toRemoteObject(item: ListedItem): RemoteObject {
   return object;
 }
 
-function upBaseUrl(endpoints: KodoEndpoints, region: string): string {
-  if (endpoints) return endpoints.up.replace(/\/+$/, '');
-  // The SDK's own table of production upload hosts for the region (no /v4/query).
-  const host = qiniu.httpc.Region.fromRegionId(region).services.up[0]?.host;
-  return `https://${host ?? 'up.qiniup.com'}`;
+function agentFor(url: string): http.Agent {
+  return url.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
 }
 
-/** Static regions only: never `/v4/query` (see shared/qiniu-protocol.md §8.3). */
-function sdkConfigFor(endpoints: KodoEndpoints, region: string): qiniu.conf.Config {
-  if (!endpoints) {
-    return new qiniu.conf.Config({
-      useHttpsDomain: true,
-      regionsProvider: qiniu.httpc.Region.fromRegionId(region, { preferredScheme: 'https' } as never),
-    } as never);
-  }
-  const scheme = new URL(endpoints.rs).protocol === 'https:' ? 'https' : 'http';
-  const ep = (url: string) => new qiniu.httpc.Endpoint(new URL(url).host, { defaultScheme: scheme });
+/** A static SDK region built from the resolved hosts: the SDK never sends its own `/v4/query` (shared/qiniu-protocol.md §8.3). */
+function sdkConfigFor(hosts: KodoHosts): qiniu.conf.Config {
+  const ep = (host: string) => new qiniu.httpc.Endpoint(host, { defaultScheme: hosts.scheme });
+  const eps = (list: string[]) => list.map(ep);
   const sdkRegion = new qiniu.httpc.Region({
-    regionId: 'custom',
+    regionId: hosts.regionId,
     services: {
-      up: [ep(endpoints.up)],
+      up: eps(hosts.up),
       up_acc: [],
-      io: [ep(endpoints.rs)],
-      rs: [ep(endpoints.rs)],
-      rsf: [ep(endpoints.rsf)],
-      api: [ep(endpoints.api)],
-      uc: [ep(endpoints.uc)],
+      io: eps(hosts.rs),
+      rs: eps(hosts.rs),
+      rsf: eps(hosts.rsf),
+      api: eps(hosts.api),
+      uc: eps(hosts.uc),
     },
   } as never);
   return new qiniu.conf.Config({
-    useHttpsDomain: scheme === 'https',
+    useHttpsDomain: hosts.scheme === 'https',
     regionsProvider: sdkRegion,
-    ucEndpointsProvider: new qiniu.httpc.StaticEndpointsProvider([ep(endpoints.uc)]),
-    queryRegionsEndpointsProvider: new qiniu.httpc.StaticEndpointsProvider([ep(endpoints.uc)]),
+    ucEndpointsProvider: new qiniu.httpc.StaticEndpointsProvider(eps(hosts.uc)),
+    queryRegionsEndpointsProvider: new qiniu.httpc.StaticEndpointsProvider(eps(hosts.uc)),
   } as never);
 }

@@ -25,13 +25,22 @@ export interface RemoteStore {
   listPages(prefix: string): AsyncIterable<RemoteObject[]>;
   /** null when the key does not exist. */
   stat(key: string): Promise<RemoteObject | null>;
-  /** The (signed, for private buckets) download URL of `key`, with the key percent-encoded by us. */
-  downloadUrl(key: string): string;
   /**
-   * GET the object, optionally from byte `start` (Range). `etag`: the hash the response says it carries (quotes and a
-   * CDN's `.gz` suffix removed), when it sent one; `servedBy`: the origin (scheme://host) that answered.
+   * The (signed, for private buckets) download URL of `key`, with the key percent-encoded by us: through `[bucket]
+   * domain` when set, else (or with `fromOrigin`) the bucket's source domain.
    */
-  openDownload(key: string, start?: number): Promise<{ body: Readable; status: number; length: number; etag?: string; servedBy?: string }>;
+  downloadUrl(key: string, fromOrigin?: boolean): string;
+  /**
+   * When downloads go through a domain other than the origin (a CDN): both, since a download that fails verification
+   * there is worth one more try from the origin (sync/download-from.ts). null: downloads come from the origin.
+   */
+  readonly cdnAndOrigin: { cdn: string; origin: string } | null;
+  /**
+   * GET the object, optionally from byte `start` (Range), from the download domain or, with `fromOrigin`, the
+   * bucket's source domain. `etag`: the hash the response says it carries (quotes and a CDN's `.gz` suffix removed),
+   * when it sent one; `servedBy`: the base (scheme://host) that answered.
+   */
+  openDownload(key: string, start?: number, fromOrigin?: boolean): Promise<{ body: Readable; status: number; length: number; etag?: string; servedBy?: string }>;
   /**
    * Upload a local file and stat it: the object as the server now shows it. `insertOnly`: RemoteError 'exists' when
    * the key is taken (Kodo's 614). Otherwise overwrite.

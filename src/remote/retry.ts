@@ -13,7 +13,8 @@ const scale = Number(process.env.QJOURNAL_RETRY_BASE_MS ?? 250) / 250;
 /**
  * The retry table (README "Retries and time limits"), next to the classification in classify.ts. A kind absent here
  * fails at once: auth (401/403), not-found (404, 612 — a resumable upload whose id expired starts over instead, see
- * multipart-upload.ts), exists (614), no-bucket (631, a configuration error), protocol (other 4xx).
+ * multipart-upload.ts), exists (614), no-bucket (631, a configuration error), wrong-region (400 "incorrect region": a configuration error too,
+ * the run stops with exit 3), protocol (other 4xx).
  * `QJOURNAL_RETRY_BASE_MS` scales every delay (tests); `QJOURNAL_RETRY_ATTEMPTS` caps the attempts.
  */
 export const RETRY_TABLE: Partial<Record<RemoteErrorKind, RetryRule>> = {
@@ -39,6 +40,8 @@ export const DEFAULT_BUDGET_MS = 45_000;
 export interface RetryOptions {
   /** See DEFAULT_BUDGET_MS. Transfers, whose attempts make progress and resume, pass Infinity. */
   budgetMs?: number;
+  /** Kinds this call does not retry although the table does (a download through a CDN: its origin is tried instead). */
+  notRetried?: readonly RemoteErrorKind[];
 }
 
 type RetryReporter = (line: string) => void;
@@ -66,7 +69,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       return await fn(attempt);
     } catch (err) {
       slowest = Math.max(slowest, Date.now() - attemptStarted);
-      const rule = err instanceof RemoteError ? RETRY_TABLE[err.kind] : undefined;
+      const rule = err instanceof RemoteError && !opts.notRetried?.includes(err.kind) ? RETRY_TABLE[err.kind] : undefined;
       const attempts = Math.min(rule?.attempts ?? 1, ATTEMPT_CAP);
       const delay = rule ? Math.random() * Math.min(rule.maxDelayMs, rule.baseDelayMs * 2 ** (attempt - 1)) : 0;
       const overBudget = Date.now() + delay + slowest - started > budget;

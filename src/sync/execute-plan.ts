@@ -6,6 +6,7 @@ import { RemoteError } from '../errors.js';
 import type { ContentCheck } from '../core/content-check.js';
 import { hashKind } from '../core/hash-kind.js';
 import type { FileCheck, Journal, RunCounts, SettledEntry } from '../journal/journal.js';
+import { downloadFromCdnThenOrigin } from './download-from.js';
 import { ensureParentInside, fetchToFile, partialPath, recheckTarget, TargetChangedError } from '../local/fetch-to-file.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { versionKeeping, type VersionEnd } from '../core/versions.js';
@@ -92,7 +93,11 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   deps.onEvent?.({ type: 'start', files: actions.length, bytes: actions.reduce((n, a) => n + transferBytes(a), 0) });
 
   const diskFull = new DiskFullStop();
+  // Another region's host: every further upload would fail the same way. Nothing more starts, and the run ends with
+  // this configuration error (exit 3) once what is under way has settled (sync/wrong-region.ts says what to write).
+  let wrongRegion: RemoteError | null = null;
   const fail = async (action: Action, err: unknown) => {
+    if (err instanceof RemoteError && err.kind === 'wrong-region') wrongRegion ??= err;
     deps.onEvent?.({ type: 'action-end', action, ok: false });
     if (err instanceof TargetChangedError) {
       lateConflicts++;
@@ -118,6 +123,10 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   // Accepted uploads are confirmed in batches, then journaled in batches (confirmations feed `settled`).
   const confirmations = new UploadConfirmations<Action>(deps.remote, fail);
   const runOne = async (action: Action) => {
+    if (wrongRegion) {
+      counts.failed++;
+      return;
+    }
     if (diskFull.skips(action)) {
       counts.failed++;
       deps.logger.error(`Not started: ${describe(action)} (the disk is full)`);
@@ -144,6 +153,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   }
   const full = diskFull.summary();
   if (full) deps.logger.error(full);
+  if (wrongRegion) throw wrongRegion;
   return { counts, lateConflicts };
 
   async function applyAll(): Promise<void> {
@@ -445,18 +455,21 @@ async function download(
   deps: ExecuteDeps,
   beforeReplace?: (finalPath: string) => Promise<void>,
 ): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
-  return withRetry(
-    () =>
-      fetchToFile({
-        remote: deps.remote,
-        paths: deps.paths,
-        object,
-        relPath,
-        expected,
-        beforeReplace,
-        onBytes: (n) => deps.onEvent?.({ type: 'bytes', key: object.key, n }),
-      }),
-    TRANSFER,
+  return downloadFromCdnThenOrigin(deps.remote, object.key, deps.logger, (fromOrigin, notRetried) =>
+    withRetry(
+      () =>
+        fetchToFile({
+          remote: deps.remote,
+          paths: deps.paths,
+          object,
+          relPath,
+          expected,
+          beforeReplace,
+          fromOrigin,
+          onBytes: (n) => deps.onEvent?.({ type: 'bytes', key: object.key, n }),
+        }),
+      { ...TRANSFER, notRetried },
+    ),
   ).catch(async (err: unknown) => {
     // Out of space: the partial file would only keep the disk full; the next run starts this one afresh.
     if (isDiskFull(err)) await fsp.rm(partialPath(deps.paths, object), { force: true }).catch(() => {});

@@ -7,6 +7,7 @@ import type { JournalEntry } from '../core/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import { fetchToFile } from '../local/fetch-to-file.js';
+import { downloadFromCdnThenOrigin } from './download-from.js';
 import { resolveInside, rootPaths } from '../local/root-paths.js';
 import { findInTrash } from '../local/trash.js';
 import { VersionStore } from '../local/version-store.js';
@@ -53,8 +54,8 @@ export async function restoreKey(req: { config: Config; remote: RemoteStore; log
           const to = req.to ? path.resolve(req.to) : localAbs!;
           if (req.to && (await fsp.lstat(to).catch(() => null))) throw new UsageError(`--to ${to} already exists: qjournal never overwrites it`);
           logger.info(`Getting ${key}`);
-          const st = await withRetry(() =>
-            fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined }),
+          const st = await downloadFromCdnThenOrigin(remote, key, logger, (fromOrigin, notRetried) =>
+            withRetry(() => fetchToFile({ remote, paths, object, relPath: relPath ?? '', expected: null, absoluteTarget: req.to ? to : undefined, fromOrigin }), { notRetried }),
           );
           if (!req.to && relPath) await journal.recordEntry(entry(object, st, relPath), undefined, downloadCheck(object, st));
           counts.downloaded = 1;

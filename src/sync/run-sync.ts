@@ -22,6 +22,7 @@ import { journalUploadSessions } from './journal-upload-sessions.js';
 import { recordedRun, underLock } from './locked-run.js';
 import { migrateLocalTrash } from './migrate-local-trash.js';
 import { startPrelist, type Prelist } from './prelist.js';
+import { asWrongRegionConfigError } from './wrong-region.js';
 import { pruneVersions } from './prune.js';
 import { isCurrent, type Prewalk } from './prewalk.js';
 
@@ -62,6 +63,8 @@ export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
   const prelist = await checkAccess(req);
   try {
     return await syncWithAccess(req, prelist);
+  } catch (err) {
+    throw asWrongRegionConfigError(err, req.config) ?? err;
   } finally {
     await prelist?.close();
   }

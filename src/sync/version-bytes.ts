@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import type { VersionRecord } from '../core/versions.js';
 import type { Journal } from '../journal/journal.js';
 import { fetchToFile } from '../local/fetch-to-file.js';
+import { downloadFromCdnThenOrigin } from './download-from.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { copyVerified, type VersionStore } from '../local/version-store.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -48,7 +49,11 @@ export async function fetchVersionBytes(src: VersionSources, version: Pick<Versi
   const fromObject = async (key: string): Promise<boolean> => {
     const object = await withRetry(() => remote.stat(key)).catch(() => null);
     if (!object || object.hash !== hash) return false;
-    return attempt(() => withRetry(() => fetchToFile({ remote, paths: src.paths, object, relPath: '', expected: null, absoluteTarget: dest })));
+    return attempt(() =>
+      downloadFromCdnThenOrigin(remote, key, undefined, (fromOrigin, notRetried) =>
+        withRetry(() => fetchToFile({ remote, paths: src.paths, object, relPath: '', expected: null, absoluteTarget: dest, fromOrigin }), { notRetried }),
+      ),
+    );
   };
   for (const v of same.filter((x) => x.untilAt === null)) if (await fromObject(v.key)) return 'bucket';
   for (const v of same.filter((x) => x.trashKey && x.location === 'bucket-trash')) if (await fromObject(v.trashKey!)) return 'bucket-trash';

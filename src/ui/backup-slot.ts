@@ -306,11 +306,17 @@ export class BackupSlot {
     });
     for (const warning of warnings) logger.warn(warning);
     const { QiniuStore } = await import('../remote/qiniu-store.js');
-    const remote = new QiniuStore(config.bucket, config.endpoints, config.region, credentials, { bwlimit: config.sync.bwlimit });
+    const { resolveHosts } = await import('../sync/resolve-region.js');
+    let remote: InstanceType<typeof QiniuStore> | undefined;
+    let resolved: Awaited<ReturnType<typeof resolveHosts>> | undefined;
     try {
+      resolved = await resolveHosts(config, credentials);
+      if (resolved.warning) logger.warn(resolved.warning);
+      remote = new QiniuStore(config.bucket, resolved.hosts, credentials, { bwlimit: config.sync.bwlimit });
       return await fn({ config, remote, logger });
     } finally {
-      remote.close();
+      resolved?.remember();
+      remote?.close();
       await logger.close();
     }
   }

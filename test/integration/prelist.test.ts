@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { RemoteError } from '../../src/errors.js';
+import { hostsFromEndpoints } from '../../src/remote/kodo-hosts.js';
 import { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { startPrelist } from '../../src/sync/prelist.js';
 import { storeFor } from '../helpers/store.js';
@@ -25,7 +26,7 @@ afterAll(async () => {
 describe('startPrelist', () => {
   it('fails as the access check does, on wrong keys', async () => {
     const endpoints = { rs: emu.url, rsf: emu.url, up: emu.url, api: emu.url, uc: emu.url };
-    const wrong = new QiniuStore({ name: emu.bucket, domain: emu.domain, private: false, prefix: '' }, endpoints, 'z0', { accessKey: emu.accessKey, secretKey: 'wrong' });
+    const wrong = new QiniuStore({ name: emu.bucket, domain: emu.domain, private: false, prefix: '' }, hostsFromEndpoints(endpoints, null), { accessKey: emu.accessKey, secretKey: 'wrong' });
     const err = await startPrelist(wrong, '').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect(String(err)).toMatch(/401/);

@@ -78,8 +78,8 @@ describe('loadConfig', () => {
     const file = path.join(dir, 'config.ini');
     await fsp.writeFile(file, '[sync]\ndirection = sideways\n');
     const err = await errorOf(loadConfig(file));
-    expect(err.problems.map((p) => `${p.section}.${p.key}`)).toEqual(['bucket.name', 'bucket.domain', 'local.root', 'sync.direction']);
-    expect(err.message.split('\n')).toHaveLength(4);
+    expect(err.problems.map((p) => `${p.section}.${p.key}`)).toEqual(['bucket.name', 'local.root', 'sync.direction']);
+    expect(err.message.split('\n')).toHaveLength(3);
   });
 });
 
@@ -90,9 +90,9 @@ describe('configTemplate', () => {
     expect(await fsp.readFile(path.join(repo, 'config.ini.example'), 'utf8')).toBe(configTemplate());
   });
 
-  it('unedited, it fails only on the bucket name and domain', () => {
+  it('unedited, it fails only on the bucket name', () => {
     const { errors, warnings } = parseConfig(configTemplate(), FILE);
-    expect(errors.map((e) => `${e.section}.${e.key}`)).toEqual(['bucket.name', 'bucket.domain']);
+    expect(errors.map((e) => `${e.section}.${e.key}`)).toEqual(['bucket.name']);
     expect(warnings).toEqual([]);
   });
 
@@ -107,7 +107,8 @@ describe('configTemplate', () => {
       sync: { direction: 'both', deletes: 'keep', conflict: 'keep-both', concurrency: 4, exclude: [], maxDelete: 0.5, bwlimit: 0 },
       log: { level: 'info', file: null },
       endpoints: null,
-      region: 'z0',
+      region: 'auto',
+      regionQuery: 'https://uc.qiniuapi.com',
     });
   });
 

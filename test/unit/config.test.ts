@@ -31,7 +31,8 @@ describe('parseConfig: a good config', () => {
       versions: { keepReplacedMs: 90 * 86_400_000, keepDeletedMs: 365 * 86_400_000 },
       log: { level: 'info', file: null },
       endpoints: null,
-      region: 'z0',
+      region: 'auto',
+      regionQuery: 'https://uc.qiniuapi.com',
       credentials: { profile: null },
     });
   });
@@ -96,6 +97,7 @@ profile = work
       log: { level: 'debug', file: path.join(DIR, 'logs', 'qjournal.log') },
       endpoints: null,
       region: 'z1',
+      regionQuery: 'https://uc.qiniuapi.com',
       credentials: { profile: 'work' },
     });
   });
@@ -160,17 +162,37 @@ describe('parseConfig: [endpoints]', () => {
     expect(warnings).toEqual([expect.stringContaining('[endpoints]: no endpoint is set')]);
   });
 
+  it('only uc: the hosts stay the region query\'s, asked at that uc', () => {
+    const { config, warnings } = parseConfig(withLines('[endpoints]\nuc = http://127.0.0.1:9000'), FILE);
+    expect(warnings).toEqual([]);
+    expect(config?.endpoints).toBeNull();
+    expect(config?.region).toBe('auto');
+    expect(config?.regionQuery).toBe('http://127.0.0.1:9000');
+  });
+
+  it('static hosts ask the region query (for the source domain) at their uc', () => {
+    const { config } = parseConfig(withLines('[endpoints]\nrs = http://e:1\nuc = http://u:2'), FILE);
+    expect(config?.endpoints).toEqual({ rs: 'http://e:1', rsf: 'http://e:1', up: 'http://e:1', api: 'http://e:1', uc: 'http://u:2' });
+    expect(config?.regionQuery).toBe('http://u:2');
+  });
+
+  it('domain is optional: without it, downloads come from the source domain', () => {
+    const { config, errors } = parseConfig('[bucket]\nname = b\n[local]\nroot = r', FILE);
+    expect(errors).toEqual([]);
+    expect(config?.bucket.domain).toBeNull();
+  });
+
   it('region is ignored (with a warning) when endpoints are given', () => {
     const { config, warnings } = parseConfig(withLines('[bucket]\nregion = z2\n[endpoints]\nrs = http://e'), FILE);
     expect(config?.region).toBe('z2');
-    expect(warnings).toEqual([`${FILE}: [bucket] region: ignored because [endpoints] is set`]);
+    expect(warnings).toEqual([`${FILE}: [bucket] region: ignored because [endpoints] sets service hosts`]);
   });
 });
 
 describe('parseConfig: every problem at once, each naming file, section and key', () => {
   it.each<[string, string, string[]]>([
-    ['an empty file', '', ['[bucket] name', '[bucket] domain', '[local] root']],
-    ['empty required values', '[bucket]\nname =\ndomain =\n[local]\nroot =', ['[bucket] name', '[bucket] domain', '[local] root']],
+    ['an empty file', '', ['[bucket] name', '[local] root']],
+    ['empty required values', '[bucket]\nname =\ndomain =\n[local]\nroot =', ['[bucket] name', '[local] root']],
     ['a key without "="', '[bucket]\nname\ndomain = http://d\n[local]\nroot = r', ['[bucket] name']],
     ['a domain without scheme', '[bucket]\nname = b\ndomain = cdn.example.com\n[local]\nroot = r', ['[bucket] domain']],
     ['an ftp domain', '[bucket]\nname = b\ndomain = ftp://cdn.example.com\n[local]\nroot = r', ['[bucket] domain']],
@@ -194,7 +216,6 @@ rs = 127.0.0.1:9000
 up = http://127.0.0.1:9000/up`,
       [
         '[bucket] name',
-        '[bucket] domain',
         '[bucket] private',
         '[bucket] region',
         '[local] root',

@@ -20,10 +20,10 @@ interface Problem {
 
 const HELP: Record<string, string> = {
   'bucket.name': 'The Kodo bucket to back up.',
-  'bucket.domain': 'The address files are downloaded from, e.g. http://cdn.example.com.',
+  'bucket.domain': "Optional: download through this domain (usually a CDN, e.g. http://cdn.example.com) instead of the bucket's source domain.",
   'bucket.private': 'true when the bucket needs signed download links.',
   'bucket.prefix': 'Only back up keys that start with this (empty: the whole bucket).',
-  'bucket.region': 'Qiniu region id (z0, z1, z2, na0, as0…), used when no endpoints are set.',
+  'bucket.region': 'auto (found by itself) or a Qiniu region id (z0, z1, z2, na0, as0…); not used when endpoints set the hosts.',
   'local.root': 'The folder on this computer that holds the backup.',
   'journal.path': 'Where the journal database lives (empty: inside the folder, in .qjournal/).',
   'sync.direction': 'down: only download; up: only upload; both: two-way.',

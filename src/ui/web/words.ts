@@ -1,5 +1,10 @@
 /** Plain words, sizes and local times for the page. */
 
+import { humanBytes } from '../../core/human-units';
+
+/** Sizes read the same on the page as in the terminal. */
+export const bytes = humanBytes;
+
 export const STATE_WORDS: Record<string, string> = {
   'in-sync': 'backed up',
   'new-remote': 'new in the bucket, not downloaded yet',
@@ -34,17 +39,6 @@ export const OUTCOME_WORDS: Record<string, string> = {
   failed: 'failed',
   running: 'running or interrupted',
 };
-
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
 
 export function localTime(ms: number): string {
   return new Date(ms).toLocaleString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
