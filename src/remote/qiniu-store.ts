@@ -15,7 +15,7 @@ import { formUpload } from './form-upload.js';
 import { multipartUpload } from './multipart-upload.js';
 import { withRetry } from './retry.js';
 import { confirmStored } from './confirm-stored.js';
-import type { BatchOutcome, RemoteStore, StoredObject } from './remote-store.js';
+import { FORM_UPLOAD_LIMIT, type BatchOutcome, type RemoteStore, type StoredObject } from './remote-store.js';
 
 export interface QiniuStoreOptions {
   /** Parts of one big file in flight at once. */
@@ -24,8 +24,6 @@ export interface QiniuStoreOptions {
   bwlimit?: number;
 }
 
-/** Files up to this size go up in one form upload; larger ones as v2 multipart with 4 MiB parts. */
-export const FORM_UPLOAD_LIMIT = 8 << 20;
 /**
  * Time limits (README "Retries and time limits"). Management calls: connect within 5 s, the whole answer within 10 s
  * (a listing page of 1,000 keys is ~200 KB); a batch of 1,000 moves gets 30 s. Downloads: the first byte within 15 s,

@@ -61,6 +61,13 @@ export interface RemoteStore {
   deleteMany(keys: readonly string[]): Promise<BatchOutcome[]>;
 }
 
+/**
+ * Files up to this size go up in one form upload, sent from one snapshot read whole into memory and hashed (refused
+ * with LocalChangedError if the file moved while it was read); larger ones as v2 multipart with 4 MiB parts. Without
+ * `expectHash` such a file still sends exactly one version of itself: what lets the plan leave it unhashed.
+ */
+export const FORM_UPLOAD_LIMIT = 8 << 20;
+
 export interface UploadOptions {
   insertOnly: boolean;
   onProgress?: (sentBytes: number, totalBytes: number) => void;
@@ -68,7 +75,8 @@ export interface UploadOptions {
   sessions?: UploadSessionStore;
   /**
    * The file's qetag when it was planned: only those bytes may become the object. Bytes read otherwise (the file
-   * changed meanwhile) fail with LocalChangedError before anything is committed.
+   * changed meanwhile) fail with LocalChangedError before anything is committed. May be absent only for a file up to
+   * FORM_UPLOAD_LIMIT (core/hash-at-upload.ts).
    */
   expectHash?: string;
 }

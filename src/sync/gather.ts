@@ -5,6 +5,7 @@ import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
 import { decodePathToKey } from '../core/keys.js';
 import { isPlainQetag } from '../core/hash-kind.js';
+import { hashableAtUpload } from '../core/hash-at-upload.js';
 import { checkFile, hashFile } from '../local/hash-file.js';
 import { resolveInside } from '../local/root-paths.js';
 import { walkInKeyOrder } from '../local/walk-in-key-order.js';
@@ -66,6 +67,11 @@ export interface HashContext {
   prefix: string;
   /** The journal's check rows: the local qetag a non-qetag object's copy had when it was synced. */
   checks: Pick<Journal, 'fileCheck'>;
+  /**
+   * Files up to this size that the plan needs no qetag of are left unhashed: their upload reads and hashes them
+   * (core/hash-at-upload.ts says which, and why that is safe).
+   */
+  hashAtUploadUpTo?: number;
 }
 
 /**
@@ -88,10 +94,13 @@ export async function hashAmbiguous(
 ): Promise<number> {
   const byPath = new Map<string, JournalEntry>();
   for (const entry of journal) byPath.set(entry.path, entry);
-  const todo = local.filter((file) => {
+  let todo = local.filter((file) => {
     const entry = byPath.get(file.path);
     return !entry || entry.localSize !== file.size || entry.localMtimeMs !== file.mtimeMs;
   });
+  const atUpload =
+    context?.hashAtUploadUpTo === undefined ? null : hashableAtUpload(local, journal, context.remote, context.prefix, context.hashAtUploadUpTo);
+  if (atUpload && atUpload.size > 0) todo = todo.filter((file) => !atUpload.has(file.path));
   const remoteByKey = new Map<string, RemoteObject>();
   if (context) for (const object of context.remote) if (!isPlainQetag(object.hash)) remoteByKey.set(object.key, object);
   let bytes = 0;

@@ -13,7 +13,7 @@ import type { StartedWalk } from '../local/walk-in-key-order.js';
 import { trashStamp } from '../local/trash.js';
 import { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
-import type { RemoteStore } from '../remote/remote-store.js';
+import { FORM_UPLOAD_LIMIT, type RemoteStore } from '../remote/remote-store.js';
 import { executePlan, type SyncEvent } from './execute-plan.js';
 import { isFailure, type LocalProblem } from '../core/local-problems.js';
 import { gatherState, hashAmbiguous, leaveUnreadAlone } from './gather.js';
@@ -221,7 +221,7 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
     return { ...all, settled: 0, remoteCount: all.remote.length, journalCount: all.journal.length };
   });
   const unread: LocalProblem[] = [];
-  const hashedBytes = await hashAmbiguous(root, gathered.local, gathered.journal, { remote: gathered.remote, prefix, checks: journal }, unread);
+  const hashedBytes = await hashAmbiguous(root, gathered.local, gathered.journal, { remote: gathered.remote, prefix, checks: journal, hashAtUploadUpTo: FORM_UPLOAD_LIMIT }, unread);
   leaveUnreadAlone(gathered, unread, prefix);
   const problems = [...gathered.skipped, ...unread];
   for (const p of problems) logger.warn(`Not backed up: ${JSON.stringify(p.path)}: ${p.detail}`);

@@ -378,6 +378,29 @@ describe('uploads commit only bytes that existed together', () => {
     expect(emu.getObject('edited.bin')!.equals(after)).toBe(true);
   });
 
+  it('a new small file left unhashed by the plan and changed before its upload: a conflict, not sent; the next run sends the new bytes', async () => {
+    const ws = await makeWorkspace(emu, { sync: { direction: 'up', concurrency: '2' } });
+    const tree: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) tree[`f${String(i).padStart(2, '0')}.txt`] = `version 1 of ${i} `.repeat(50);
+    await localTree(ws.root, tree);
+    // Uploads are slow, so the last file (key order) is rewritten after the plan and before its upload.
+    emu.addFault({ route: 'form-upload', delayMs: 150 });
+    const { child, done } = startSync(ws);
+    await waitFor(() => emu.objects().size >= 1);
+    const edited = 'version 2, longer than the first '.repeat(40);
+    await fsp.writeFile(path.join(ws.root, 'f19.txt'), edited);
+    const end = await done;
+    expect(child.exitCode, end.stderr).not.toBe(0);
+    expect(end.stderr).toMatch(/Conflict f19\.txt: f19\.txt changed locally during the run/);
+    expect(emu.objects().has('f19.txt')).toBe(false);
+    expect(journalKeys(ws.root)).not.toContain('f19.txt');
+    expect(emu.objects().size).toBe(19);
+    emu.clearFaults();
+    const next = await ws.run('sync');
+    expect(next.code, next.stderr).toBe(0);
+    expect(emu.getObject('f19.txt')!.toString()).toBe(edited);
+  });
+
   it('a kill after parts reached the server but before the journal recorded them: the rerun does not send them again', async () => {
     const ws = await makeWorkspace(emu, { sync: { direction: 'up' } });
     const content = bigBuffer(40 << 20, 80);
