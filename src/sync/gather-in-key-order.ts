@@ -2,8 +2,9 @@ import { compileExcludes } from '../core/filter.js';
 import { decodePathToKey, foldKey, keyMapper, nfcKey } from '../core/keys.js';
 import { blindSpotsOf } from '../core/local-problems.js';
 import { isRemoteTrashKey } from '../core/remote-trash.js';
-import { ContextSelector, settles } from '../core/settle.js';
-import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
+import { decideKey, isNothingToDo, type ConflictCopyNamer } from '../core/decide-key.js';
+import { ContextSelector } from '../core/settle.js';
+import type { JournalEntry, LocalFile, PlanOptions, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
 import { walkInKeyOrder, type StartedWalk, type WalkedFile } from '../local/walk-in-key-order.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -36,7 +37,8 @@ export async function gatherInKeyOrder(deps: {
   prefix: string;
   /** `[sync] exclude` globs. */
   exclude: string[];
-  caseInsensitive: boolean;
+  /** The plan's options: a key the decision table has nothing to do for is only counted. */
+  options: PlanOptions;
   /** The walk of `root`, `prefix` and `exclude`, when the caller started it already (`startWalk`). */
   walk?: StartedWalk;
   /** The listing of `prefix`, when the caller started it already (`startPrelist`). */
@@ -57,9 +59,16 @@ export async function gatherInKeyOrder(deps: {
     for (const { key, remote: object, entry, locals } of window) {
       // Below a folder that could not be read, what it holds is unknown: the key is left alone (never "deleted").
       if (isBlind(key)) continue;
-      if (object && entry && locals.length === 1 && settles(object, entry, locals[0])) {
-        out.settled++;
-        continue;
+      // The file the journal saw, at the path it saw, and nothing to do for the key on its own: settled. Its home is
+      // taken as journaled; should other keys move it (`x` to `x%` beside new keys `x/...`), the context pass below
+      // gives the planner its row back.
+      const local = locals.length === 1 ? locals[0] : undefined;
+      if (object && entry && local?.path === entry.path) {
+        const alone = decideKey({ key, home: entry.path, remote: object, entry, local }, deps.options, UNNAMED_COPY);
+        if (isNothingToDo(alone)) {
+          out.settled++;
+          continue;
+        }
       }
       if (object) out.remote.push(object);
       if (entry) out.journal.push(entry);
@@ -68,10 +77,13 @@ export async function gatherInKeyOrder(deps: {
   }
 
   if (out.remote.length + out.journal.length + out.local.length > 0) {
-    await addContext(out, journal, prefix, isExcluded, deps.caseInsensitive, isBlind);
+    await addContext(out, journal, prefix, isExcluded, deps.options.caseInsensitive ?? false, isBlind);
   }
   return out;
 }
+
+/** Conflict copies are named by the planner, which sees the names in play; settling only asks "nothing to do?". */
+const UNNAMED_COPY: ConflictCopyNamer = () => ({ path: '', key: '' });
 
 /**
  * Second pass: the settled rows the remainder's decisions depend on (ContextSelector), re-created from the journal.

@@ -2,7 +2,7 @@ import { humanBytes } from '../core/human-units.js';
 import type { Config } from '../config/config.js';
 import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
-import { inSyncCount, type Direction, type LocalFile, type Plan, type RemoteObject } from '../core/types.js';
+import { inSyncCount, type Direction, type LocalFile, type Plan, type PlanOptions, type RemoteObject } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord, UnverifiedCopy, VersionStats } from '../journal/journal.js';
 import { openJournal } from '../journal/open-journal.js';
@@ -210,7 +210,8 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
   const prefix = config.bucket.prefix;
   const exclude = config.sync.exclude;
   const caseInsensitive = await foldsCase(root);
-  const streamed = { remote, journal, root, prefix, exclude, caseInsensitive, walk: early.walk ?? undefined, pages: early.pages };
+  const options: PlanOptions = { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive };
+  const streamed = { remote, journal, root, prefix, exclude, options, walk: early.walk ?? undefined, pages: early.pages };
   const gathered = await gatherInKeyOrder(streamed).catch(async (err: unknown) => {
     if (!(err instanceof KeyOrderError)) throw err;
     logger.warn(`${err.message}: gathering everything in memory instead`);
@@ -231,7 +232,7 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
     local: gathered.local,
     journal: gathered.journal,
     prefix,
-    options: { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive },
+    options,
   });
   const plan: Plan = { ...planned, ...(gathered.settled > 0 ? { settled: gathered.settled } : {}), ...(problems.length > 0 ? { problems } : {}) };
   for (const item of plan.items) {
