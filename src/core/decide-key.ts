@@ -71,7 +71,7 @@ export function decideKey(k: KeyInPlay, options: PlanOptions, conflictCopy: Conf
   }
   if (localSame) {
     if (!down) return { state: 'remote-modified', action: null, note: NOTE.upOnly };
-    return { state: 'remote-modified', action: { kind: 'download', key, path, reason: 'remote-modified', remote } };
+    return { state: 'remote-modified', action: { kind: 'download', key, path, reason: 'remote-modified', remote, replaces: local } };
   }
   return bothChanged(key, path, remote, local, options, conflictCopy);
 }
@@ -97,7 +97,7 @@ function inSync(k: KeyInPlay, path: string, remote: RemoteObject, local: LocalFi
   if (target !== null) {
     return {
       state: 'renamed-remote',
-      action: { kind: 'move-local', fromKey: k.key, key: k.key, fromPath: path, path: target, reason: 'renamed-remote', remote },
+      action: { kind: 'move-local', fromKey: k.key, key: k.key, fromPath: path, path: target, reason: 'renamed-remote', remote, local },
       note: `keys below ${JSON.stringify(path)}/ appeared: the file moves to ${JSON.stringify(target)} so the folder can exist`,
     };
   }
@@ -112,7 +112,7 @@ const IN_SYNC: Decision = Object.freeze({ state: 'in-sync', action: null }) as D
 
 function newRemote(key: string, path: string, remote: RemoteObject, down: boolean): Decision {
   if (!down) return { state: 'new-remote', action: null, note: NOTE.upOnly };
-  return { state: 'new-remote', action: { kind: 'download', key, path, reason: 'new-remote', remote } };
+  return { state: 'new-remote', action: { kind: 'download', key, path, reason: 'new-remote', remote, replaces: null } };
 }
 
 /** No local file; the journal had one. */
@@ -124,11 +124,11 @@ function localDeleted(key: string, path: string, remote: RemoteObject, entry: Jo
     if (!down) return { state: 'local-deleted', action: null, note: 'deleted locally but changed in the bucket since: not deleted (direction up)' };
     return {
       state: 'remote-modified',
-      action: { kind: 'download', key, path, reason: 'remote-modified', remote },
+      action: { kind: 'download', key, path, reason: 'remote-modified', remote, replaces: null },
       note: 'deleted locally but changed in the bucket since: the new version is downloaded',
     };
   }
-  const download: Decision = { state: 'local-deleted', action: { kind: 'download', key, path, reason: 'local-deleted', remote } };
+  const download: Decision = { state: 'local-deleted', action: { kind: 'download', key, path, reason: 'local-deleted', remote, replaces: null } };
   const deletes = options.deletes;
   switch (deletes) {
     case 'keep':
@@ -189,7 +189,7 @@ function bothChanged(key: string, path: string, remote: RemoteObject, local: Loc
     }
     case 'remote':
       if (!down) return { state: 'conflict', action: null, note: 'both sides changed; direction up cannot apply conflict = remote' };
-      return { state: 'conflict', action: { kind: 'download', key, path, reason: 'conflict', remote }, note: 'remote version wins; the local one goes to the trash' };
+      return { state: 'conflict', action: { kind: 'download', key, path, reason: 'conflict', remote, replaces: local }, note: 'remote version wins; the local one goes to the trash' };
     case 'local':
       if (!up) return { state: 'conflict', action: null, note: 'both sides changed; direction down cannot apply conflict = local' };
       return { state: 'conflict', action: { kind: 'upload', key, path, reason: 'conflict', local, expectRemoteHash: remote.hash }, note: 'local version wins' };

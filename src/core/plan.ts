@@ -88,6 +88,8 @@ class Planner {
   /** The keys of `byKey` that have a local path (the others are reported unmappable). */
   private readonly known: KnownKey[] = [];
   private readonly newLocal: NewLocal[] = [];
+  /** Every local file by path (built on first use). */
+  private byPath: Map<string, LocalFile> | null = null;
   /** Names taken for conflict copies (built on first use). */
   private taken: { keys: Set<string>; paths: Set<string> } | null = null;
 
@@ -231,6 +233,11 @@ class Planner {
     }
   }
 
+  private fileAt(path: string): LocalFile | null {
+    this.byPath ??= new Map(this.local.map((file) => [file.path, file]));
+    return this.byPath.get(path) ?? null;
+  }
+
   private identity(path: string): string {
     return this.options.caseInsensitive ? foldKey(path) : nfcKey(path);
   }
@@ -286,7 +293,7 @@ class Planner {
       to.done = true;
       this.push(to.key, to.home, {
         state: 'renamed-remote',
-        action: { kind: 'move-local', fromKey: from.key, key: to.key, fromPath: from.local!.path, path: to.home, reason: 'renamed-remote', remote: to.remote! },
+        action: { kind: 'move-local', fromKey: from.key, key: to.key, fromPath: from.local!.path, path: to.home, reason: 'renamed-remote', remote: to.remote!, local: from.local! },
         note: `renamed in the bucket from ${JSON.stringify(from.key)}`,
       });
     }
@@ -330,6 +337,10 @@ class Planner {
   }
 
   private push(key: string, path: string | null, decision: Decision): void {
+    const action = decision.action;
+    // A download's target holds no file of its key, yet another key may have claimed the file there (its journaled
+    // path is this key's home): the executor must find that file as walked, or nothing if none.
+    if (action?.kind === 'download' && action.replaces === null) action.replaces = this.fileAt(action.path);
     // An item names where its file ends up: a move's target, not its source.
     const item: PlanItem = { key, path: decision.action?.path ?? path, state: decision.state, action: decision.action };
     if (decision.note !== undefined) item.note = decision.note;

@@ -2,7 +2,7 @@ import { humanBytes } from '../core/human-units.js';
 import type { Config } from '../config/config.js';
 import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
-import { inSyncCount, type Direction, type LocalFile, type Plan, type PlanOptions, type RemoteObject } from '../core/types.js';
+import { inSyncCount, type Direction, type Plan, type PlanOptions, type RemoteObject } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord, UnverifiedCopy, VersionStats } from '../journal/journal.js';
 import { openJournal } from '../journal/open-journal.js';
@@ -99,7 +99,7 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
       await migrateLocalTrash({ paths, journal, store, prefix: config.bucket.prefix, runId, logger }).catch((err: unknown) => {
         logger.warn(`Could not move the old local trash into the version store (the next run tries again): ${messageOf(err)}`);
       });
-      const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, early);
+      const { plan, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, early);
       const configured = { maxDelete: config.sync.maxDelete, maxChange: config.sync.maxChange };
       const overridden = req.limits && (req.limits.maxChange !== undefined || req.limits.maxDelete !== undefined);
       const verdict = guardPlan(plan, {
@@ -126,7 +126,6 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
         logger,
         runId,
         concurrency: config.sync.concurrency,
-        local,
         now,
         trashStamp: trashStamp(now),
         store,
@@ -241,8 +240,7 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
     }
     if (item.state === 'unmappable') logger.warn(`Cannot map ${JSON.stringify(item.key || item.path)}: ${item.note ?? ''}`);
   }
-  const local = new Map<string, LocalFile>(gathered.local.map((f) => [f.path, f]));
-  return { plan, local, journalCount: gathered.journalCount, remoteCount: gathered.remoteCount };
+  return { plan, journalCount: gathered.journalCount, remoteCount: gathered.remoteCount };
 }
 
 function countReported(plan: Plan): number {
