@@ -50,7 +50,7 @@ export async function openContext(opts: {
   const { reportRetriesTo } = await import('../remote/retry.js');
   const stopReporting = reportRetriesTo((line) => logger.warn(line));
   // Imported here rather than at start-up: the SDK takes ~50 ms to load, which sync and status spend walking the
-  // folder meanwhile (prewalk.ts).
+  // folder meanwhile (sync/early-start.ts).
   const { QiniuStore } = await import('../remote/qiniu-store.js');
   const remote = new QiniuStore(config.bucket, config.endpoints, config.region, credentials, { bwlimit: config.sync.bwlimit });
   return {
