@@ -12,8 +12,10 @@ export interface PlanInput {
 }
 
 /**
- * The three-way decision table of DESIGN.md: local files, remote objects and journal rows → one PlanItem per key or
- * local path, sorted by key then path. Pure: no I/O, no clock (conflict names use `options.now`), no randomness.
+ * The plan of DESIGN.md: local files, remote objects and journal rows → one PlanItem per key or local path, sorted by
+ * key then path. Pure: no I/O, no clock (conflict names use `options.now`), no randomness. This file holds the rules
+ * that look at other keys (which file a key owns, canonical paths, renames by hash, case collisions, conflict copy
+ * names); each key's own row of the decision table is core/decide-key.ts's.
  *
  * Contract for consumers:
  * - Every remote key, journal key (below the prefix) and local path appears exactly once: as an item's `key`/`path`,
