@@ -55,12 +55,9 @@ export async function* march(sources: {
       }
       const window: MatchedKey[] = [];
       for (;;) {
-        let key: string | null = null;
-        for (const s of all) {
-          const k = s.peekKey();
-          if (k !== null && (key === null || compareKeys(k, key) < 0)) key = k;
-        }
-        if (key === null || (bound !== null && compareKeys(key, bound) >= 0)) break;
+        const key = lowest(remote.peekKey(), journal.peekKey(), local.peekKey());
+        // Never above the bound (the source that stops there still holds it), so reaching it is the window's end.
+        if (key === null || key === bound) break;
         const match: MatchedKey = { key, remote: remote.takeIf(key), entry: journal.takeIf(key), locals: [] };
         for (let file = local.takeIf(key); file !== undefined; file = local.takeIf(key)) match.locals.push(file.file);
         window.push(match);
@@ -76,6 +73,15 @@ export async function* march(sources: {
     void remote.close();
     await journal.close();
   }
+}
+
+/** The lowest of three keys (null: that source holds none now). Mostly all three are the same key. */
+function lowest(a: string | null, b: string | null, c: string | null): string | null {
+  if (a === b && b === c) return a;
+  let key = a;
+  if (b !== null && (key === null || compareKeys(b, key) < 0)) key = b;
+  if (c !== null && (key === null || compareKeys(c, key) < 0)) key = c;
+  return key;
 }
 
 /**
