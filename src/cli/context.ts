@@ -53,7 +53,7 @@ export async function openContext(opts: {
   const { reportRetriesTo } = await import('../remote/retry.js');
   const stopReporting = reportRetriesTo((line) => logger.warn(line));
   // Imported here rather than at start-up: the SDK takes ~50 ms to load, which sync and status spend walking the
-  // folder meanwhile (prewalk.ts).
+  // folder meanwhile (sync/early-start.ts).
   const { QiniuStore } = await import('../remote/qiniu-store.js');
   const { resolveHosts } = await import('../sync/resolve-region.js');
   let resolved: Awaited<ReturnType<typeof resolveHosts>>;

@@ -1,6 +1,6 @@
 import { decodePathToKey, escapeSegment, foldKey, keyMapper, MAX_NAME_BYTES, nfcKey, utf8Length, type KeyMapper } from './keys.js';
-import type { Action, ConflictPolicy, JournalEntry, LocalFile, Plan, PlanItem, PlanOptions, RemoteObject, SyncState } from './types.js';
-import { assertNever, hasContent } from './types.js';
+import { decideKey, decideNewLocal, localMatchesJournal, rehomeTarget, type Decision, type KeyInPlay } from './decide-key.js';
+import type { JournalEntry, LocalFile, Plan, PlanItem, PlanOptions, RemoteObject } from './types.js';
 
 export interface PlanInput {
   remote: RemoteObject[];
@@ -12,8 +12,10 @@ export interface PlanInput {
 }
 
 /**
- * The three-way decision table of DESIGN.md: local files, remote objects and journal rows → one PlanItem per key or
- * local path, sorted by key then path. Pure: no I/O, no clock (conflict names use `options.now`), no randomness.
+ * The plan of DESIGN.md: local files, remote objects and journal rows → one PlanItem per key or local path, sorted by
+ * key then path. Pure: no I/O, no clock (conflict names use `options.now`), no randomness. This file holds the rules
+ * that look at other keys (which file a key owns, canonical paths, renames by hash, case collisions, conflict copy
+ * names); each key's own row of the decision table is core/decide-key.ts's.
  *
  * Contract for consumers:
  * - Every remote key, journal key (below the prefix) and local path appears exactly once: as an item's `key`/`path`,
@@ -61,37 +63,8 @@ function dropLastCodePoint(s: string): string {
   return s.slice(0, (last & 0xfc00) === 0xdc00 && s.length > 1 ? -2 : -1);
 }
 
-/** Is the local file what the journal last saw: same size and mtime (fast check), or same content (hashed)? */
-export function localMatchesJournal(local: LocalFile, entry: JournalEntry): boolean {
-  if (local.size === entry.localSize && local.mtimeMs === entry.localMtimeMs) return true;
-  return hasContent(local, entry.remoteHash);
-}
-
-interface Decision {
-  state: SyncState;
-  action: Action | null;
-  note?: string;
-}
-
-const NOTE = {
-  upOnly: 'direction up: nothing is downloaded',
-  downOnly: 'direction down: nothing is uploaded',
-  keptLocalEdit: 'direction down: the local edit is kept and not overwritten',
-  keptLocally: (key: string) => `kept locally; restore with \`qjournal restore ${key}\``,
-  sameContent: 'same content on both sides: only the journal is written',
-  goneBothSides: 'gone on both sides: the journal row is dropped',
-  conflictReported: 'both sides changed: left as they are (conflict = report)',
-} as const;
-
-/** A remote or journal key, and what each side holds for it. */
-interface KnownKey {
-  key: string;
-  /** Canonical local path (`keyMapper` over every key in play); '' until mapped. */
-  home: string;
-  remote: RemoteObject | undefined;
-  entry: JournalEntry | undefined;
-  /** The local file this key owns (found by `claimLocalFiles`). */
-  local: LocalFile | undefined;
+/** A remote or journal key, and what each side holds for it (`home`: '' until mapped; `local`: by `claimLocalFiles`). */
+interface KnownKey extends KeyInPlay {
   /** A rename (or a case collision) already accounts for this key. */
   done: boolean;
 }
@@ -117,6 +90,8 @@ class Planner {
   /** The keys of `byKey` that have a local path (the others are reported unmappable). */
   private readonly known: KnownKey[] = [];
   private readonly newLocal: NewLocal[] = [];
+  /** Every local file by path (built on first use). */
+  private byPath: Map<string, LocalFile> | null = null;
   /** Names taken for conflict copies (built on first use). */
   private taken: { keys: Set<string>; paths: Set<string> } | null = null;
 
@@ -144,8 +119,9 @@ class Planner {
     if (this.options.caseInsensitive) this.reportCaseCollisions();
     if (this.up) this.pairLocalRenames();
     if (this.down) this.pairRemoteRenames();
-    for (const k of this.known) if (!k.done) this.push(k.key, k.local?.path ?? k.home, this.decide(k));
-    for (const n of this.newLocal) if (!n.done) this.push(n.key, n.file.path, this.decideNewLocal(n));
+    const conflictCopy = (key: string, path: string) => this.conflictCopy(key, path);
+    for (const k of this.known) if (!k.done) this.push(k.key, k.local?.path ?? k.home, decideKey(k, this.options, conflictCopy));
+    for (const n of this.newLocal) if (!n.done) this.push(n.key, n.file.path, decideNewLocal(n.key, n.file, this.options));
     this.items.sort(byKeyThenPath);
     return { items: this.items };
   }
@@ -243,7 +219,7 @@ class Planner {
         if (!folders.has(folder)) folders.set(folder, path.slice(0, slash));
       }
     };
-    for (const k of this.known) if (k.local) occupy(this.rehomeTarget(k) ?? k.local.path);
+    for (const k of this.known) if (k.local) occupy(rehomeTarget(k, this.options) ?? k.local.path);
     for (const path of this.unclaimed.keys()) occupy(path);
 
     const withoutFile = this.known.filter((k) => !k.local);
@@ -257,6 +233,11 @@ class Planner {
       k.done = true;
       this.push(k.key, null, { state: 'unmappable', action: null, note: `case collision on a case-insensitive file system: ${clash}` });
     }
+  }
+
+  private fileAt(path: string): LocalFile | null {
+    this.byPath ??= new Map(this.local.map((file) => [file.path, file]));
+    return this.byPath.get(path) ?? null;
   }
 
   private identity(path: string): string {
@@ -314,161 +295,9 @@ class Planner {
       to.done = true;
       this.push(to.key, to.home, {
         state: 'renamed-remote',
-        action: { kind: 'move-local', fromKey: from.key, key: to.key, fromPath: from.local!.path, path: to.home, reason: 'renamed-remote', remote: to.remote! },
+        action: { kind: 'move-local', fromKey: from.key, key: to.key, fromPath: from.local!.path, path: to.home, reason: 'renamed-remote', remote: to.remote!, local: from.local! },
         note: `renamed in the bucket from ${JSON.stringify(from.key)}`,
       });
-    }
-  }
-
-  // ── decisions ────────────────────────────────────────────────────────────────────────────────────────────────────
-
-  private decide(k: KnownKey): Decision {
-    const { key, remote, entry, local } = k;
-    const path = local?.path ?? k.home;
-    if (!entry) {
-      if (remote && local) return this.bothChanged(key, path, remote, local);
-      if (remote) return this.newRemote(key, path, remote);
-      // A known key has a remote object or a journal row; a local file alone is a new key (decideNewLocal).
-      throw new Error(`planSync: key ${JSON.stringify(key)} has neither a remote object nor a journal row`);
-    }
-    if (!remote && !local) return { state: 'remote-deleted', action: { kind: 'forget', key, path, reason: 'remote-deleted' }, note: NOTE.goneBothSides };
-    if (!local) return this.localDeleted(key, path, remote!, entry);
-    if (!remote) return this.remoteDeleted(key, path, local, entry);
-
-    const localSame = localMatchesJournal(local, entry);
-    const remoteSame = remote.hash === entry.remoteHash;
-    if (localSame && remoteSame) return this.inSync(k, path, remote, local, entry);
-    if (remoteSame) {
-      if (!this.up) return { state: 'local-modified', action: null, note: NOTE.keptLocalEdit };
-      return { state: 'local-modified', action: { kind: 'upload', key, path, reason: 'local-modified', local, expectRemoteHash: entry.remoteHash } };
-    }
-    if (localSame) {
-      if (!this.down) return { state: 'remote-modified', action: null, note: NOTE.upOnly };
-      return { state: 'remote-modified', action: { kind: 'download', key, path, reason: 'remote-modified', remote } };
-    }
-    return this.bothChanged(key, path, remote, local);
-  }
-
-  private inSync(k: KnownKey, path: string, remote: RemoteObject, local: LocalFile, entry: JournalEntry): Decision {
-    const target = this.rehomeTarget(k);
-    if (target !== null) {
-      return {
-        state: 'renamed-remote',
-        action: { kind: 'move-local', fromKey: k.key, key: k.key, fromPath: path, path: target, reason: 'renamed-remote', remote },
-        note: `keys below ${JSON.stringify(path)}/ appeared: the file moves to ${JSON.stringify(target)} so the folder can exist`,
-      };
-    }
-    if (local.size !== entry.localSize || local.mtimeMs !== entry.localMtimeMs) {
-      return { state: 'in-sync', action: { kind: 'record', key: k.key, path, reason: 'in-sync', remote, local } };
-    }
-    return { state: 'in-sync', action: null };
-  }
-
-  /**
-   * A file `x` recorded at its journal path `x` while keys `x/...` now exist: its canonical path became `x%`. Returns
-   * that path when the file (unchanged on both sides) should move there, else null. Only downloads need the folder.
-   */
-  private rehomeTarget(k: KnownKey): string | null {
-    const { entry, local, remote } = k;
-    if (!this.down || !entry || !local || !remote || local.path !== entry.path || k.home !== `${entry.path}%`) return null;
-    return localMatchesJournal(local, entry) && remote.hash === entry.remoteHash ? k.home : null;
-  }
-
-  private newRemote(key: string, path: string, remote: RemoteObject): Decision {
-    if (!this.down) return { state: 'new-remote', action: null, note: NOTE.upOnly };
-    return { state: 'new-remote', action: { kind: 'download', key, path, reason: 'new-remote', remote } };
-  }
-
-  private decideNewLocal({ key, file }: NewLocal): Decision {
-    if (!this.up) return { state: 'new-local', action: null, note: NOTE.downOnly };
-    return { state: 'new-local', action: { kind: 'upload', key, path: file.path, reason: 'new-local', local: file, expectRemoteHash: null } };
-  }
-
-  /** No local file; the journal had one. */
-  private localDeleted(key: string, path: string, remote: RemoteObject, entry: JournalEntry): Decision {
-    if (remote.hash !== entry.remoteHash) {
-      // Deleted here, changed there: the newer remote version comes back; it is never deleted.
-      if (!this.down) return { state: 'local-deleted', action: null, note: 'deleted locally but changed in the bucket since: not deleted (direction up)' };
-      return {
-        state: 'remote-modified',
-        action: { kind: 'download', key, path, reason: 'remote-modified', remote },
-        note: 'deleted locally but changed in the bucket since: the new version is downloaded',
-      };
-    }
-    const download: Decision = { state: 'local-deleted', action: { kind: 'download', key, path, reason: 'local-deleted', remote } };
-    const deletes = this.options.deletes;
-    switch (deletes) {
-      case 'keep':
-        if (!this.down) return { state: 'local-deleted', action: null, note: `${NOTE.upOnly} (deletes = keep: not deleted in the bucket)` };
-        return { ...download, note: 'downloaded again (deletes = keep)' };
-      case 'mirror':
-        if (this.up) return { state: 'local-deleted', action: { kind: 'delete-remote', key, path, reason: 'local-deleted', remote } };
-        return { ...download, note: 'direction down never deletes in the bucket: downloaded again' };
-      default:
-        return assertNever(deletes);
-    }
-  }
-
-  /**
-   * No remote object; the journal had one. An unchanged local file follows the delete policy. An edited one is never
-   * trashed: the edit wins over the deletion and is uploaded again (insert-only) when uploading is allowed, otherwise
-   * it is kept and reported.
-   */
-  private remoteDeleted(key: string, path: string, local: LocalFile, entry: JournalEntry): Decision {
-    if (!localMatchesJournal(local, entry)) {
-      if (!this.up) return { state: 'remote-deleted', action: null, note: `edited locally after it was deleted in the bucket: ${NOTE.keptLocally(key)}` };
-      return {
-        state: 'local-modified',
-        action: { kind: 'upload', key, path, reason: 'local-modified', local, expectRemoteHash: null },
-        note: 'edited locally after it was deleted in the bucket: uploaded again',
-      };
-    }
-    const deletes = this.options.deletes;
-    switch (deletes) {
-      case 'mirror':
-        if (this.down) return { state: 'remote-deleted', action: { kind: 'trash-local', key, path, reason: 'remote-deleted', local } };
-        return { state: 'remote-deleted', action: null, note: `direction up: ${NOTE.keptLocally(key)}` };
-      case 'keep':
-        return { state: 'remote-deleted', action: null, note: NOTE.keptLocally(key) };
-      default:
-        return assertNever(deletes);
-    }
-  }
-
-  /** Both sides differ from the journal (or both are new): the same bytes are simply recorded, else the policy decides. */
-  private bothChanged(key: string, path: string, remote: RemoteObject, local: LocalFile): Decision {
-    if (hasContent(local, remote.hash)) {
-      return { state: 'conflict', action: { kind: 'record', key, path, reason: 'conflict', remote, local }, note: NOTE.sameContent };
-    }
-    const policy: ConflictPolicy = this.options.conflict;
-    switch (policy) {
-      case 'keep-both': {
-        const copy = this.conflictCopy(key, path);
-        return {
-          state: 'conflict',
-          action: {
-            kind: 'keep-both',
-            key,
-            path,
-            reason: 'conflict',
-            remote,
-            local,
-            conflictPath: copy.path,
-            conflictKey: this.up ? copy.key : null,
-          },
-          note: `local version kept as ${JSON.stringify(copy.path)}`,
-        };
-      }
-      case 'remote':
-        if (!this.down) return { state: 'conflict', action: null, note: 'both sides changed; direction up cannot apply conflict = remote' };
-        return { state: 'conflict', action: { kind: 'download', key, path, reason: 'conflict', remote }, note: 'remote version wins; the local one goes to the trash' };
-      case 'local':
-        if (!this.up) return { state: 'conflict', action: null, note: 'both sides changed; direction down cannot apply conflict = local' };
-        return { state: 'conflict', action: { kind: 'upload', key, path, reason: 'conflict', local, expectRemoteHash: remote.hash }, note: 'local version wins' };
-      case 'report':
-        return { state: 'conflict', action: null, note: NOTE.conflictReported };
-      default:
-        return assertNever(policy);
     }
   }
 
@@ -510,6 +339,10 @@ class Planner {
   }
 
   private push(key: string, path: string | null, decision: Decision): void {
+    const action = decision.action;
+    // A download's target holds no file of its key, yet another key may have claimed the file there (its journaled
+    // path is this key's home): the executor must find that file as walked, or nothing if none.
+    if (action?.kind === 'download' && action.replaces === null) action.replaces = this.fileAt(action.path);
     // An item names where its file ends up: a move's target, not its source.
     const item: PlanItem = { key, path: decision.action?.path ?? path, state: decision.state, action: decision.action };
     if (decision.note !== undefined) item.note = decision.note;

@@ -1,16 +1,8 @@
-import type { JournalEntry, LocalFile, RemoteObject } from './types.js';
-
 /**
- * Settling: deciding, while the three sides stream past in key order, that a key is in sync without planning it.
- *
- * A key settles when its remote object, its journal row and its local file were all found (exactly one each), the
- * file is at the journal's path, the object still has the journaled hash, and the file the journaled size and mtime.
- * `planSync` would say `in-sync` with no action for it, so it is only counted. Everything else (the remainder) goes
- * to `planSync`, together with the settled rows `ContextSelector` picks as context.
+ * Settling: a key whose object, journal row and file the decision table (core/decide-key.ts) has nothing to do for,
+ * taken on its own, is only counted while the three sides stream past (sync/gather-in-key-order.ts). Everything else
+ * (the remainder) goes to `planSync`, together with the settled rows `ContextSelector` picks as context.
  */
-export function settles(remote: RemoteObject, entry: JournalEntry, local: LocalFile): boolean {
-  return entry.path === local.path && remote.hash === entry.remoteHash && local.size === entry.localSize && local.mtimeMs === entry.localMtimeMs;
-}
 
 /**
  * Which settled rows `planSync` must still see so that it decides every remainder key exactly as it would with all

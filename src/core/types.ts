@@ -78,8 +78,11 @@ export type SyncState = (typeof SYNC_STATES)[number];
  * Every action carries the state (`reason`) that caused it.
  */
 export type Action =
-  /** Fetch `remote` to `path` (temp file, verify qetag, rename into place). */
-  | { kind: 'download'; key: string; path: string; reason: SyncState; remote: RemoteObject }
+  /**
+   * Fetch `remote` to `path` (temp file, verify qetag, rename into place). `replaces`: the file the walk found at
+   * `path` (it must still be there, unchanged, and becomes a version), or null when nothing was there.
+   */
+  | { kind: 'download'; key: string; path: string; reason: SyncState; remote: RemoteObject; replaces: LocalFile | null }
   /**
    * Send the local file at `path` to `key`. `expectRemoteHash === null` means insert-only (the key must not exist);
    * otherwise the key is overwritten only while its remote hash still equals this value.
@@ -89,8 +92,8 @@ export type Action =
   | { kind: 'record'; key: string; path: string; reason: SyncState; remote: RemoteObject; local: LocalFile }
   /** A local rename: server-side move `fromKey` → `key`, no upload. */
   | { kind: 'move-remote'; fromKey: string; key: string; path: string; reason: SyncState; local: LocalFile; remote: RemoteObject }
-  /** A remote rename (`fromKey` → `key`): local rename `fromPath` → `path`, no download. */
-  | { kind: 'move-local'; fromKey: string; key: string; fromPath: string; path: string; reason: SyncState; remote: RemoteObject }
+  /** A remote rename (`fromKey` → `key`): local rename `fromPath` → `path`, no download. `local`: the file at `fromPath`. */
+  | { kind: 'move-local'; fromKey: string; key: string; fromPath: string; path: string; reason: SyncState; remote: RemoteObject; local: LocalFile }
   /** deletes = mirror: delete the remote key (the journal row goes too). */
   | { kind: 'delete-remote'; key: string; path: string; reason: SyncState; remote: RemoteObject }
   /** deletes = mirror: move the local file to `.qjournal/trash/` (the journal row goes too). */

@@ -37,8 +37,6 @@ export interface ExecuteDeps {
   logger: Logger;
   runId: number;
   concurrency: number;
-  /** The local files as walked (and hashed) for this plan: what each target is expected to be. */
-  local: ReadonlyMap<string, LocalFile>;
   now: Date;
   trashStamp: string;
   /** Where replaced or removed local files keep their bytes as versions. */
@@ -227,7 +225,7 @@ async function applyAction(
   };
   switch (action.kind) {
     case 'download': {
-      const planned = deps.local.get(action.path);
+      const planned = action.replaces;
       const expected = expectedOf(planned);
       const keeping = versionKeeping(action, expected !== null);
       // The old bytes become a version right before the verified new ones take their place (never earlier: a failed
@@ -299,7 +297,7 @@ async function applyAction(
     case 'move-local': {
       const from = resolveInside(deps.paths.root, action.fromPath);
       const to = resolveInside(deps.paths.root, action.path);
-      const expected = expectedOf(deps.local.get(action.fromPath));
+      const expected = expectedOf(action.local);
       await recheckTarget(from, action.fromPath, expected);
       await recheckTarget(to, action.path, null);
       await ensureParentInside(deps.paths.root, to);
@@ -502,7 +500,7 @@ function recordCheck(object: RemoteObject, local: LocalFile): FileCheck | undefi
 /** Transfers resume where the last attempt stopped (partial file, journaled parts): bounded by attempts, not time. */
 const TRANSFER = { budgetMs: Infinity };
 
-function expectedOf(file: LocalFile | undefined): { size: number; mtimeMs: number } | null {
+function expectedOf(file: LocalFile | null): { size: number; mtimeMs: number } | null {
   return file ? { size: file.size, mtimeMs: file.mtimeMs } : null;
 }
 

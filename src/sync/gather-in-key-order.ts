@@ -1,14 +1,17 @@
 import { compileExcludes } from '../core/filter.js';
 import { decodePathToKey, foldKey, keyMapper, nfcKey } from '../core/keys.js';
-import { compareKeys } from '../core/key-order.js';
 import { blindSpotsOf } from '../core/local-problems.js';
 import { isRemoteTrashKey } from '../core/remote-trash.js';
-import { ContextSelector, settles } from '../core/settle.js';
-import type { JournalEntry, LocalFile, RemoteObject } from '../core/types.js';
+import { decideKey, isNothingToDo, type ConflictCopyNamer } from '../core/decide-key.js';
+import { ContextSelector } from '../core/settle.js';
+import type { JournalEntry, LocalFile, PlanOptions, RemoteObject } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
 import { walkInKeyOrder, type StartedWalk, type WalkedFile } from '../local/walk-in-key-order.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import type { Gathered } from './gather.js';
+import { march, type KeyedFile } from './march.js';
+
+export { KeyOrderError } from './march.js';
 
 export interface GatheredInKeyOrder extends Gathered {
   /** Keys found in sync on all three sides and left out of remote/local/journal (see core/settle.ts). */
@@ -18,17 +21,10 @@ export interface GatheredInKeyOrder extends Gathered {
   journalCount: number;
 }
 
-/** A side did not come in key order (a listing Kodo does not promise to sort, or a bug): merge-joining is unsafe. */
-export class KeyOrderError extends Error {
-  constructor(side: string, previous: string, next: string) {
-    super(`the ${side} came out of key order (${JSON.stringify(next)} after ${JSON.stringify(previous)})`);
-  }
-}
-
 /**
  * `gatherState` without holding the three sides in memory: the bucket listing (sorted by Kodo), the journal (read in
- * key order, a page at a time) and the walk (`walkInKeyOrder`) are merge-joined by key as pages arrive, and every key
- * that settles is only counted. A no-op sync of a million keys keeps a page of each side instead of all of them.
+ * key order, a page at a time) and the walk (`walkInKeyOrder`) are matched by key as pages arrive (`march`), and
+ * every key that settles is only counted. A no-op sync of a million keys keeps a page of each side instead of all of them.
  * Then the remainder gets its context rows (a second pass over the journal, only when there is a remainder).
  *
  * Throws KeyOrderError when a side is not sorted (gathering only reads: nothing was acted on); the caller falls back
@@ -41,7 +37,8 @@ export async function gatherInKeyOrder(deps: {
   prefix: string;
   /** `[sync] exclude` globs. */
   exclude: string[];
-  caseInsensitive: boolean;
+  /** The plan's options: a key the decision table has nothing to do for is only counted. */
+  options: PlanOptions;
   /** The walk of `root`, `prefix` and `exclude`, when the caller started it already (`startWalk`). */
   walk?: StartedWalk;
   /** The listing of `prefix`, when the caller started it already (`startPrelist`). */
@@ -51,83 +48,42 @@ export async function gatherInKeyOrder(deps: {
   const isExcluded = compileExcludes(exclude);
   const skipped = deps.walk?.skipped ?? [];
   const out: GatheredInKeyOrder = { remote: [], local: [], journal: [], skipped, settled: 0, remoteCount: 0, journalCount: 0 };
-  const rows = journalRows(journal, prefix, isExcluded, () => out.journalCount++);
-  const walk = walkedFiles(deps.walk?.batches ?? walkInKeyOrder(root, prefix, exclude, skipped), out.local);
-  // Folders the walk could not read, known by the time a key below them is decided (the walk is buffered past it).
+  // Folders the walk could not read, known by the time a key below them is matched (the walk is read past it).
   const isBlind = blindSpotsOf(skipped);
-
-  /** One key's objects, rows and files (at most one object and row; two files when both `x` and `x%` exist). */
-  const decide = (remote: RemoteObject | null, key: string) => {
-    if (isBlind(key)) {
-      // Below a folder that could not be read: what it holds is unknown, so the key is left alone (never "deleted").
-      if (rows.peekKey() === key) rows.take();
-      while (walk.peekKey() === key) walk.take();
-      return;
-    }
-    const entry = rows.peekKey() === key ? rows.take() : null;
-    const file = walk.peekKey() === key ? walk.take().file : null;
-    if (remote && entry && file && walk.peekKey() !== key && settles(remote, entry, file)) {
-      out.settled++;
-      return;
-    }
-    if (remote) out.remote.push(remote);
-    if (entry) out.journal.push(entry);
-    if (file) out.local.push(file);
-    while (walk.peekKey() === key) out.local.push(walk.take().file);
-  };
-  /** Decide every buffered key below `bound` that no object has (synchronous: both sides are buffered past it). */
-  const decideBelow = (bound: string | null) => {
-    for (;;) {
-      const j = rows.peekKey();
-      const l = walk.peekKey();
-      const key = j === null ? l : l === null ? j : compareKeys(j, l) <= 0 ? j : l;
-      if (key === null || (bound !== null && compareKeys(key, bound) >= 0)) return;
-      decide(null, key);
-    }
-  };
-
-  try {
-    let previous: string | null = null;
-    for await (const page of deps.pages ?? remote.listPages(prefix)) {
-      const objects = page.filter((o) => !isRemoteTrashKey(o.key) && !isExcluded(o.key.slice(prefix.length)));
-      if (objects.length === 0) continue;
-      const last = objects[objects.length - 1].key;
-      await Promise.all([rows.bufferPast(last), walk.bufferPast(last)]);
-      for (const object of objects) {
-        if (previous !== null && compareKeys(previous, object.key) >= 0) throw new KeyOrderError('bucket listing', previous, object.key);
-        previous = object.key;
-        decideBelow(object.key);
-        decide(object, object.key);
+  const matches = march({
+    remote: listedObjects(deps.pages ?? remote.listPages(prefix), prefix, isExcluded, (n) => (out.remoteCount += n)),
+    journal: journalRows(journal, prefix, isExcluded, () => out.journalCount++),
+    local: keyedFiles(deps.walk?.batches ?? walkInKeyOrder(root, prefix, exclude, skipped), out.local),
+  });
+  for await (const window of matches) {
+    for (const { key, remote: object, entry, locals } of window) {
+      // Below a folder that could not be read, what it holds is unknown: the key is left alone (never "deleted").
+      if (isBlind(key)) continue;
+      // The file the journal saw, at the path it saw, and nothing to do for the key on its own: settled. Its home is
+      // taken as journaled; should other keys move it (`x` to `x%` beside new keys `x/...`), the context pass below
+      // gives the planner its row back.
+      const local = locals.length === 1 ? locals[0] : undefined;
+      if (object && entry && local?.path === entry.path) {
+        const alone = decideKey({ key, home: entry.path, remote: object, entry, local }, deps.options, UNNAMED_COPY);
+        if (isNothingToDo(alone)) {
+          out.settled++;
+          continue;
+        }
       }
-      out.remoteCount += objects.length;
+      if (object) out.remote.push(object);
+      if (entry) out.journal.push(entry);
+      for (const file of locals) out.local.push(file);
     }
-    // No more objects: the rest of the journal and the walk, a buffer at a time. Below the lower of the two last
-    // buffered keys, both sides are complete.
-    for (;;) {
-      await Promise.all([rows.bufferSome(), walk.bufferSome()]);
-      const bound = lowerFrontier(rows.frontier(), walk.frontier());
-      decideBelow(bound);
-      if (bound === null) break;
-      await Promise.all([rows.bufferPast(bound), walk.bufferPast(bound)]);
-    }
-  } finally {
-    // Both are at their end unless something threw. The walk's worker is let go without waiting for it.
-    void walk.close();
-    await rows.close();
   }
 
   if (out.remote.length + out.journal.length + out.local.length > 0) {
-    await addContext(out, journal, prefix, isExcluded, deps.caseInsensitive, isBlind);
+    await addContext(out, journal, prefix, isExcluded, deps.options.caseInsensitive ?? false, isBlind);
   }
   return out;
 }
 
-/** The lower of two frontiers (null: that side is complete), or null when both sides are complete. */
-function lowerFrontier(a: string | null, b: string | null): string | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return compareKeys(a, b) <= 0 ? a : b;
-}
+/** Conflict copies are named by the planner, which sees the names in play; settling only asks "nothing to do?". */
+const UNNAMED_COPY: ConflictCopyNamer = () => ({ path: '', key: '' });
 
 /**
  * Second pass: the settled rows the remainder's decisions depend on (ContextSelector), re-created from the journal.
@@ -159,126 +115,54 @@ async function addContext(
   }
   const selector = new ContextSelector(keys, paths, caseInsensitive ? foldKey : nfcKey);
   const unsettled = new Set(out.journal.map((e) => e.key));
-  const rows = journalRows(journal, prefix, isExcluded, () => {});
-  try {
-    for (;;) {
-      await rows.bufferSome();
-      const key = rows.peekKey();
-      if (key === null) break;
-      const entry = rows.take();
+  for await (const page of journalRows(journal, prefix, isExcluded, () => {})) {
+    for (const entry of page) {
+      const key = entry.key;
       if (unsettled.has(key) || isBlind(key) || !selector.wants(key, entry.path)) continue;
       out.settled--;
       out.journal.push(entry);
       out.remote.push({ key, hash: entry.remoteHash, fsize: entry.fsize, putTime: entry.putTime });
       out.local.push({ path: entry.path, size: entry.localSize, mtimeMs: entry.localMtimeMs });
     }
-  } finally {
-    await rows.close();
   }
 }
 
-/**
- * One side in key order, buffered a batch at a time. `frontier()`: the last buffered key while more may come (every
- * key below it is buffered), null once the side is complete.
- */
-class SortedCursor<T> {
-  private items: T[] = [];
-  private next = 0;
-  private done = false;
-
-  constructor(
-    private readonly keyOf: (item: T) => string,
-    /** The next batch in key order, or null at the end. */
-    private readonly load: () => Promise<T[] | null>,
-    /**
-     * Let go of the source before its end: a worker stops; the journal's snapshot statement, which keeps its
-     * connection busy while open, is reset (awaited, so the connection is free for whatever comes next).
-     */
-    readonly close: () => Promise<unknown>,
-  ) {}
-
-  peekKey(): string | null {
-    return this.next < this.items.length ? this.keyOf(this.items[this.next]) : null;
-  }
-
-  take(): T {
-    return this.items[this.next++];
-  }
-
-  /** After `bufferSome`. */
-  frontier(): string | null {
-    if (this.done) return null;
-    return this.items.length > this.next ? this.keyOf(this.items[this.items.length - 1]) : null;
-  }
-
-  /** Load a batch when nothing is buffered. */
-  async bufferSome(): Promise<void> {
-    while (!this.done && this.next === this.items.length) await this.loadBatch();
-  }
-
-  /** Load until a key above `bound` is buffered or the side is complete. */
-  async bufferPast(bound: string): Promise<void> {
-    while (!this.done && (this.next === this.items.length || compareKeys(this.keyOf(this.items[this.items.length - 1]), bound) <= 0)) {
-      await this.loadBatch();
-    }
-  }
-
-  private async loadBatch(): Promise<void> {
-    const batch = await this.load();
-    if (batch === null) {
-      this.done = true;
-      return;
-    }
-    if (this.next > 0) {
-      this.items = this.items.slice(this.next);
-      this.next = 0;
-    }
-    for (const item of batch) this.items.push(item);
+/** The listing's objects the sync is about (not the bucket's trash, not excluded), page by page. */
+async function* listedObjects(
+  pages: AsyncIterable<RemoteObject[]>,
+  prefix: string,
+  isExcluded: (relPath: string) => boolean,
+  onObjects: (n: number) => void,
+): AsyncGenerator<RemoteObject[]> {
+  for await (const page of pages) {
+    const objects = page.filter((o) => !isRemoteTrashKey(o.key) && !isExcluded(o.key.slice(prefix.length)));
+    onObjects(objects.length);
+    if (objects.length > 0) yield objects;
   }
 }
 
-/** The journal's rows below the prefix and not excluded, in key order. */
-function journalRows(journal: Journal, prefix: string, isExcluded: (relPath: string) => boolean, onRow: () => void): SortedCursor<JournalEntry> {
-  const pages = journal.entryPages()[Symbol.asyncIterator]();
-  return new SortedCursor(
-    (e) => e.key,
-    async () => {
-      const step = await pages.next();
-      if (step.done) return null;
-      const kept: JournalEntry[] = [];
-      for (const row of step.value) {
-        if (isExcluded(row.path)) continue;
-        // Rows outside the prefix belong to another backup; the planner ignores them too, but they count as journaled.
-        onRow();
-        if (row.key.startsWith(prefix)) kept.push(row);
-      }
-      return kept;
-    },
-    async () => pages.return?.(),
-  );
+/** The journal's rows below the prefix and not excluded, in key order, page by page. */
+async function* journalRows(journal: Journal, prefix: string, isExcluded: (relPath: string) => boolean, onRow: () => void): AsyncGenerator<JournalEntry[]> {
+  for await (const page of journal.entryPages()) {
+    const kept: JournalEntry[] = [];
+    for (const row of page) {
+      if (isExcluded(row.path)) continue;
+      // Rows outside the prefix belong to another backup; the planner ignores them too, but they count as journaled.
+      onRow();
+      if (row.key.startsWith(prefix)) kept.push(row);
+    }
+    if (kept.length > 0) yield kept;
+  }
 }
 
 /** The walk's files that stand for a key, in key order; the others go straight to `unkeyed`. */
-function walkedFiles(batches: AsyncIterator<WalkedFile[]>, unkeyed: LocalFile[]): SortedCursor<WalkedFile> {
-  let previous: string | null = null;
-  return new SortedCursor(
-    (w) => w.key!,
-    async () => {
-      const step = await batches.next();
-      if (step.done) return null;
-      const keyed: WalkedFile[] = [];
-      for (const walked of step.value) {
-        const key = walked.key;
-        if (key === null) {
-          unkeyed.push(walked.file);
-          continue;
-        }
-        if (previous !== null && compareKeys(previous, key) > 0) throw new KeyOrderError('local walk', previous, key);
-        previous = key;
-        keyed.push(walked);
-      }
-      return keyed;
-    },
-    async () => void batches.return?.(),
-  );
+async function* keyedFiles(batches: AsyncIterable<WalkedFile[]>, unkeyed: LocalFile[]): AsyncGenerator<KeyedFile[]> {
+  for await (const batch of batches) {
+    const keyed: KeyedFile[] = [];
+    for (const walked of batch) {
+      if (walked.key === null) unkeyed.push(walked.file);
+      else keyed.push(walked as KeyedFile);
+    }
+    if (keyed.length > 0) yield keyed;
+  }
 }

@@ -5,7 +5,7 @@ import type { RemoteStore } from '../remote/remote-store.js';
 const PAGES_AHEAD = 8;
 
 /**
- * The bucket listing of a sync, started before the run lock is taken, beside the walk (prewalk.ts). Its first page
+ * The bucket listing of a sync, started before the run lock is taken, beside the walk (early-start.ts). Its first page
  * is the access check (wrong keys or an unreachable server fail there, before anything on disk is touched), and
  * the next pages keep coming while the lock is taken and the journal opened: against Kodo, one round trip less and
  * a few more overlapped. It is trusted under the walk's rule: only if no run took the lock since the walk's look at

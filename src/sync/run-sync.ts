@@ -2,14 +2,13 @@ import { humanBytes } from '../core/human-units.js';
 import type { Config } from '../config/config.js';
 import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
-import { inSyncCount, type Direction, type LocalFile, type Plan, type RemoteObject } from '../core/types.js';
+import { inSyncCount, type Direction, type Plan, type PlanOptions, type RemoteObject } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord, UnverifiedCopy, VersionStats } from '../journal/journal.js';
 import { openJournal } from '../journal/open-journal.js';
 import { runsAsSeen } from '../journal/run-liveness.js';
 import { foldsCase } from '../local/folds-case.js';
 import { rootPaths } from '../local/root-paths.js';
-import type { StartedWalk } from '../local/walk-in-key-order.js';
 import { trashStamp } from '../local/trash.js';
 import { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
@@ -21,10 +20,9 @@ import { gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
 import { recordedRun, underLock } from './locked-run.js';
 import { migrateLocalTrash } from './migrate-local-trash.js';
-import { startPrelist, type Prelist } from './prelist.js';
 import { asWrongRegionConfigError } from './wrong-region.js';
 import { pruneVersions } from './prune.js';
-import { isCurrent, type Prewalk } from './prewalk.js';
+import type { EarlySides, EarlyStart } from './early-start.js';
 
 export interface SyncRequest {
   config: Config;
@@ -34,11 +32,8 @@ export interface SyncRequest {
   direction?: Direction;
   onEvent?: (event: SyncEvent) => void;
   now?: Date;
-  /**
-   * The local walk, started by the caller before it loaded the SDK (`startPrewalk`); the caller closes it. With it,
-   * the listing starts before the lock too (`startPrelist`).
-   */
-  prewalk?: Prewalk | null;
+  /** The walk begun by the caller before it loaded the SDK (`startEarly`), the listing begun here; let go at the end. */
+  early?: EarlyStart | null;
   /** One-run overrides of `[sync] max_change` / `max_delete` (fractions 0..1): `sync --max-change/--max-delete`. */
   limits?: { maxChange?: number; maxDelete?: number };
 }
@@ -60,17 +55,17 @@ const ZERO: RunCounts = { downloaded: 0, uploaded: 0, moved: 0, deleted: 0, conf
  * A dry run stops after the plan and writes nothing at all (no lock, no journal row, no folder).
  */
 export async function runSync(req: SyncRequest): Promise<SyncOutcome> {
-  const prelist = await checkAccess(req);
   try {
-    return await syncWithAccess(req, prelist);
+    await checkAccess(req);
+    return await syncWithAccess(req);
   } catch (err) {
     throw asWrongRegionConfigError(err, req.config) ?? err;
   } finally {
-    await prelist?.close();
+    await req.early?.close();
   }
 }
 
-async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promise<SyncOutcome> {
+async function syncWithAccess(req: SyncRequest): Promise<SyncOutcome> {
   const { config, remote, logger } = req;
   const now = req.now ?? new Date();
   const direction = req.direction ?? config.sync.direction;
@@ -78,7 +73,7 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
   if (req.dryRun) {
     const journal = await openJournal(config.journal.path, { readonly: true });
     try {
-      const { plan } = await buildPlan(req, journal, direction, now, { walk: req.prewalk, pages: prelist?.pages });
+      const { plan } = await buildPlan(req, journal, direction, now, req.early?.sides() ?? {});
       return { plan, counts: ZERO, outcome: 'ok', unresolvedConflicts: countReported(plan), dryRun: true };
     } finally {
       await journal.close();
@@ -86,14 +81,9 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
   }
 
   return underLock(paths, config.journal.path, async ({ lock, journal }) => {
-    // Walk and listing began before the lock: they stand only if no run held it since (prewalk.ts).
-    let early: EarlySides = {};
-    if (req.prewalk && isCurrent(req.prewalk, lock)) early = { walk: req.prewalk, pages: prelist?.pages };
-    else if (req.prewalk) {
-      logger.debug('Another run took the lock while the local walk and the listing were under way: walking and listing again');
-      await req.prewalk.close();
-      await prelist?.close();
-    }
+    // Walk and listing began before the lock: they stand only if no run held it since (early-start.ts).
+    const early = req.early ? await req.early.sidesUnder(lock) : {};
+    if (early === null) logger.debug('Another run took the lock while the local walk and the listing were under way: walking and listing again');
     let counts = ZERO;
     const failure = (err: unknown) => ({ outcome: err instanceof SafetyAbortError ? ('aborted' as const) : ('failed' as const), counts });
     return recordedRun(journal, { command: 'sync', direction }, async (runId) => {
@@ -102,7 +92,7 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
       await migrateLocalTrash({ paths, journal, store, prefix: config.bucket.prefix, runId, logger }).catch((err: unknown) => {
         logger.warn(`Could not move the old local trash into the version store (the next run tries again): ${messageOf(err)}`);
       });
-      const { plan, local, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, early);
+      const { plan, journalCount, remoteCount } = await buildPlan(req, journal, direction, now, early ?? {});
       const configured = { maxDelete: config.sync.maxDelete, maxChange: config.sync.maxChange };
       const overridden = req.limits && (req.limits.maxChange !== undefined || req.limits.maxDelete !== undefined);
       const verdict = guardPlan(plan, {
@@ -129,7 +119,6 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
         logger,
         runId,
         concurrency: config.sync.concurrency,
-        local,
         now,
         trashStamp: trashStamp(now),
         store,
@@ -173,13 +162,12 @@ async function syncWithAccess(req: SyncRequest, prelist: Prelist | null): Promis
 export async function computeStatus(
   req: Omit<SyncRequest, 'dryRun' | 'onEvent'>,
 ): Promise<{ plan: Plan; lastRun: RunRecord | null; versions: VersionStats; unverified: UnverifiedCopy[] }> {
-  const prelist = await checkAccess(req);
   try {
+    await checkAccess(req);
     const journal = await openJournal(req.config.journal.path, { readonly: true });
     try {
-      const early = { walk: req.prewalk, pages: prelist?.pages };
       const direction = req.direction ?? req.config.sync.direction;
-      const { plan } = await buildPlan({ ...req, dryRun: true }, journal, direction, req.now ?? new Date(), early);
+      const { plan } = await buildPlan({ ...req, dryRun: true }, journal, direction, req.now ?? new Date(), req.early?.sides() ?? {});
       const last = await journal.lastRun();
       const lastRun = last && (await runsAsSeen([last], rootPaths(req.config.local.root).lockFile))[0];
       return { plan, lastRun, versions: await journal.versionStats(), unverified: await journal.unverifiedCopies() };
@@ -187,33 +175,27 @@ export async function computeStatus(
       await journal.close();
     }
   } finally {
-    await prelist?.close();
+    await req.early?.close();
   }
 }
 
 /**
  * Wrong keys or an unreachable server fail here, before anything on disk is touched (exit 4). When the walk began
- * early, so does the listing, and its first page is the check (prelist.ts); else the check is a request of its own.
+ * early, so does the listing, and its first page is the check (early-start.ts); else the check is a request of its own.
  */
-async function checkAccess(req: Pick<SyncRequest, 'remote' | 'config' | 'prewalk'>): Promise<Prelist | null> {
-  if (req.prewalk) return startPrelist(req.remote, req.config.bucket.prefix);
-  await req.remote.checkAccess();
-  return null;
+async function checkAccess(req: Pick<SyncRequest, 'remote' | 'early'>): Promise<void> {
+  if (req.early) await req.early.list(req.remote);
+  else await req.remote.checkAccess();
 }
 
-/** The walk and the listing, when they began before the run (and still stand). */
-interface EarlySides {
-  walk?: StartedWalk | null;
-  pages?: AsyncGenerator<RemoteObject[]>;
-}
-
-async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, direction: Direction, now: Date, early: EarlySides) {
+async function buildPlan(req: Omit<SyncRequest, 'early'>, journal: Journal, direction: Direction, now: Date, early: EarlySides) {
   const { config, remote, logger } = req;
   const root = config.local.root;
   const prefix = config.bucket.prefix;
   const exclude = config.sync.exclude;
   const caseInsensitive = await foldsCase(root);
-  const streamed = { remote, journal, root, prefix, exclude, caseInsensitive, walk: early.walk ?? undefined, pages: early.pages };
+  const options: PlanOptions = { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive };
+  const streamed = { remote, journal, root, prefix, exclude, options, walk: early.walk, pages: early.pages };
   const gathered = await gatherInKeyOrder(streamed).catch(async (err: unknown) => {
     if (!(err instanceof KeyOrderError)) throw err;
     logger.warn(`${err.message}: gathering everything in memory instead`);
@@ -234,7 +216,7 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
     local: gathered.local,
     journal: gathered.journal,
     prefix,
-    options: { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive },
+    options,
   });
   const plan: Plan = { ...planned, ...(gathered.settled > 0 ? { settled: gathered.settled } : {}), ...(problems.length > 0 ? { problems } : {}) };
   for (const item of plan.items) {
@@ -243,8 +225,7 @@ async function buildPlan(req: Omit<SyncRequest, 'prewalk'>, journal: Journal, di
     }
     if (item.state === 'unmappable') logger.warn(`Cannot map ${JSON.stringify(item.key || item.path)}: ${item.note ?? ''}`);
   }
-  const local = new Map<string, LocalFile>(gathered.local.map((f) => [f.path, f]));
-  return { plan, local, journalCount: gathered.journalCount, remoteCount: gathered.remoteCount };
+  return { plan, journalCount: gathered.journalCount, remoteCount: gathered.remoteCount };
 }
 
 function countReported(plan: Plan): number {

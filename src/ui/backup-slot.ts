@@ -100,7 +100,7 @@ export class BackupSlot {
   }
 
   async status(): Promise<{ plan: Plan; lastRun: RunRecord | null }> {
-    this.lastStatus = await this.withEngine(null, ({ config, remote, logger }) => computeStatus({ config, remote, logger, prewalk: null }));
+    this.lastStatus = await this.withEngine(null, ({ config, remote, logger }) => computeStatus({ config, remote, logger, early: null }));
     return this.lastStatus;
   }
 

@@ -39,6 +39,8 @@ afterAll(async () => {
 // Names that stress ordering (surrogates vs U+E000, `x` vs `x/` vs `x.txt`), escaping, Unicode forms and case.
 const SEGMENTS = ['a', 'A', 'b', 'x', 'x.txt', 'x y', 'caf\u00e9', 'cafe\u0301', '50%', 'r%2E', '..', '', '.qjournal', '\u{1F600}', '\uE000', 'n.tmp'];
 const PREFIXES = ['', 'p/'];
+/** The plan options of the scenarios that pick none (what is settled does not depend on them). */
+const OPTIONS: PlanOptions = { direction: 'both', deletes: 'keep', conflict: 'keep-both', now: new Date(0) };
 
 function randomKeys(next: () => number, prefix: string): string[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
@@ -172,7 +174,7 @@ async function planBoth(seed: number) {
     const all = await gatherState(deps);
     await hashAmbiguous(root, all.local, all.journal);
     const inMemory = planSync({ ...all, prefix: scenario.prefix, options: scenario.options });
-    const streamed = await gatherInKeyOrder({ ...deps, caseInsensitive: scenario.options.caseInsensitive ?? false });
+    const streamed = await gatherInKeyOrder({ ...deps, options: scenario.options });
     await hashAmbiguous(root, streamed.local, streamed.journal);
     const planned = planSync({ ...streamed, prefix: scenario.prefix, options: scenario.options });
     expect(streamed.remoteCount).toBe(all.remote.length);
@@ -218,12 +220,12 @@ describe('gatherInKeyOrder', () => {
     }
     await journal.recordEntries(rows);
     await journal.refreshSnapshot();
-    const streamed = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], caseInsensitive: false });
+    const streamed = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], options: OPTIONS });
     expect(streamed).toMatchObject({ settled: 2500, remoteCount: 2500, journalCount: 2500, remote: [], local: [], journal: [] });
 
     // One edited file: planned together with its folder's other files as context, not with the whole tree.
     await fsp.writeFile(path.join(root, 'd3/f3.txt'), 'edited');
-    const again = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], caseInsensitive: false });
+    const again = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], options: OPTIONS });
     await journal.close();
     expect(again.local.map((f) => f.path)).toContain('d3/f3.txt');
     expect(again.settled + again.journal.length).toBe(2500);
@@ -248,7 +250,7 @@ describe('gatherInKeyOrder', () => {
     const unsorted = await unsortedStore();
     const journal = await openJournal(path.join(dir, 'unsorted.db'));
     try {
-      const gathering = gatherInKeyOrder({ remote: unsorted, journal, root: path.join(dir, 'none'), prefix: '', exclude: [], caseInsensitive: false });
+      const gathering = gatherInKeyOrder({ remote: unsorted, journal, root: path.join(dir, 'none'), prefix: '', exclude: [], options: OPTIONS });
       await expect(gathering).rejects.toBeInstanceOf(KeyOrderError);
     } finally {
       await journal.close();

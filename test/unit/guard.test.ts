@@ -9,8 +9,8 @@ const ACTION = {
   'delete-remote': (k: string): Action => ({ kind: 'delete-remote', key: k, path: k, reason: 'local-deleted', remote: remote(k) }),
   'trash-local': (k: string): Action => ({ kind: 'trash-local', key: k, path: k, reason: 'remote-deleted', local: local(k) }),
   'move-remote': (k: string): Action => ({ kind: 'move-remote', fromKey: `old/${k}`, key: k, path: k, reason: 'renamed-local', local: local(k), remote: remote(`old/${k}`) }),
-  'move-local': (k: string): Action => ({ kind: 'move-local', fromKey: `old/${k}`, key: k, fromPath: `old/${k}`, path: k, reason: 'renamed-remote', remote: remote(k) }),
-  download: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'new-remote', remote: remote(k) }),
+  'move-local': (k: string): Action => ({ kind: 'move-local', fromKey: `old/${k}`, key: k, fromPath: `old/${k}`, path: k, reason: 'renamed-remote', remote: remote(k), local: { path: `old/${k}`, size: 1, mtimeMs: 1 } }),
+  download: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'new-remote', remote: remote(k), replaces: null }),
   forget: (k: string): Action => ({ kind: 'forget', key: k, path: k, reason: 'remote-deleted' }),
 };
 
@@ -79,12 +79,12 @@ describe('guardPlan: empty listing against a full journal', () => {
 
 describe('guardPlan: mass change (max_change)', () => {
   const overwrite = {
-    download: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'remote-modified', remote: remote(k) }),
-    conflictRemote: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'conflict', remote: remote(k) }),
+    download: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'remote-modified', remote: remote(k), replaces: null }),
+    conflictRemote: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'conflict', remote: remote(k), replaces: null }),
     upload: (k: string): Action => ({ kind: 'upload', key: k, path: k, reason: 'local-modified', local: local(k), expectRemoteHash: `F${k}` }),
     newUpload: (k: string): Action => ({ kind: 'upload', key: k, path: k, reason: 'new-local', local: local(k), expectRemoteHash: null }),
-    newDownload: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'new-remote', remote: remote(k) }),
-    refetch: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'local-deleted', remote: remote(k) }),
+    newDownload: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'new-remote', remote: remote(k), replaces: null }),
+    refetch: (k: string): Action => ({ kind: 'download', key: k, path: k, reason: 'local-deleted', remote: remote(k), replaces: null }),
     trash: (k: string): Action => ACTION['trash-local'](k),
     move: (k: string): Action => ACTION['move-local'](k),
   };

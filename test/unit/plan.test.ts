@@ -374,7 +374,7 @@ describe('decision table (DESIGN.md), one row per line and direction', () => {
 
   it('a conflict download (conflict = remote) carries reason "conflict", so the executor trashes the local copy first', () => {
     const p = plan({ remote: [R_EDITED], local: [L_EDITED], journal: [J], options: { conflict: 'remote' } });
-    expect(itemOf(p, K).action).toEqual({ kind: 'download', key: K, path: K, reason: 'conflict', remote: R_EDITED });
+    expect(itemOf(p, K).action).toEqual({ kind: 'download', key: K, path: K, reason: 'conflict', remote: R_EDITED, replaces: L_EDITED });
   });
 
   it('an upload over a modified remote expects the hash the plan saw (compare-and-swap)', () => {
@@ -497,6 +497,7 @@ describe('renames', () => {
         path: 'docs/2024/report-final.pdf',
         reason: 'renamed-remote',
         remote: object('docs/2024/report-final.pdf', BIG, 5000),
+        local: input.local[0],
       });
     });
 
@@ -621,7 +622,7 @@ describe('escaped keys', () => {
 
   it('download to escaped paths', () => {
     const p = plan({ remote: keys.map((k) => object(k)), options: { direction: 'down' } });
-    expect(keys.map((k) => itemOf(p, k).action)).toEqual(keys.map((k, i) => ({ kind: 'download', key: k, path: paths[i], reason: 'new-remote', remote: object(k) })));
+    expect(keys.map((k) => itemOf(p, k).action)).toEqual(keys.map((k, i) => ({ kind: 'download', key: k, path: paths[i], reason: 'new-remote', remote: object(k), replaces: null })));
   });
 
   it('after a down sync, an up sync adds no key; an edit of an escaped file goes back to its own key', () => {
@@ -664,8 +665,8 @@ describe('escaped keys', () => {
   it('a file x that gains keys x/... moves to x% (same key) so the folder can be created', () => {
     const p = plan({ remote: [object('x'), object('x/y', H_R)], local: [file('x')], journal: [row('x')] });
     expect(p.items.map((i) => i.action)).toEqual([
-      { kind: 'move-local', fromKey: 'x', key: 'x', fromPath: 'x', path: 'x%', reason: 'renamed-remote', remote: object('x') },
-      { kind: 'download', key: 'x/y', path: 'x/y', reason: 'new-remote', remote: object('x/y', H_R) },
+      { kind: 'move-local', fromKey: 'x', key: 'x', fromPath: 'x', path: 'x%', reason: 'renamed-remote', remote: object('x'), local: file('x') },
+      { kind: 'download', key: 'x/y', path: 'x/y', reason: 'new-remote', remote: object('x/y', H_R), replaces: null },
     ]);
   });
 
@@ -745,6 +746,17 @@ describe('Unicode normalization (macOS hands back NFD)', () => {
   it('the download of a changed NFC key overwrites the NFD file in place', () => {
     const p = plan({ remote: [object(NFC, H_R)], local: [file(NFD)], journal: [row(NFC)] });
     expect(itemOf(p, NFC).action).toMatchObject({ kind: 'download', path: NFD });
+  });
+
+  it('a download carries the file the walk found at its target, even one another key owns', () => {
+    // The NFC key was synced to an NFD file; a key spelled NFD appears, whose canonical path is that file. (Two
+    // items name that path, so not through `plan`, which checks each path is named once.)
+    const p = planSync({ remote: [object(NFC), object(NFD, H_R)], local: [file(NFD)], journal: [row(NFC, { path: NFD })], prefix: '', options: options() });
+    expect(summary(p)).toEqual([
+      [NFD, NFD, 'new-remote', 'download'],
+      [NFC, NFD, 'in-sync', null],
+    ]);
+    expect(itemOf(p, NFD).action).toMatchObject({ kind: 'download', path: NFD, replaces: file(NFD) });
   });
 
   it('when both spellings exist locally, the exact one wins and the other is its own key', () => {

@@ -10,17 +10,17 @@ const base = { key: 'k', path: 'k' };
 
 describe('versionKeeping: which actions keep a version, and where', () => {
   it.each<[string, Action, boolean, unknown]>([
-    ['remote overwrite of an unchanged file: the file goes to the store', { ...base, kind: 'download', reason: 'remote-modified', remote }, true, { keep: 'store', knownVersion: true, ends: { origin: 'remote-overwrite', location: 'store' } }],
-    ['remote overwrite of a file deleted here: both sides lost the old bytes already', { ...base, kind: 'download', reason: 'remote-modified', remote }, false, { keep: 'none', ends: { origin: 'lost', location: 'gone' } }],
-    ['conflict = remote: the local edit is kept (hashed, a version of its own)', { ...base, kind: 'download', reason: 'conflict', remote }, true, { keep: 'store', knownVersion: false, ends: { origin: 'conflict', location: 'gone' } }],
-    ['a new object replaces nothing', { ...base, kind: 'download', reason: 'new-remote', remote }, false, { keep: 'none', ends: null }],
-    ['a file deleted here and fetched again: the version stays current', { ...base, kind: 'download', reason: 'local-deleted', remote }, false, { keep: 'none', ends: null }],
+    ['remote overwrite of an unchanged file: the file goes to the store', { ...base, kind: 'download', reason: 'remote-modified', remote, replaces: local }, true, { keep: 'store', knownVersion: true, ends: { origin: 'remote-overwrite', location: 'store' } }],
+    ['remote overwrite of a file deleted here: both sides lost the old bytes already', { ...base, kind: 'download', reason: 'remote-modified', remote, replaces: null }, false, { keep: 'none', ends: { origin: 'lost', location: 'gone' } }],
+    ['conflict = remote: the local edit is kept (hashed, a version of its own)', { ...base, kind: 'download', reason: 'conflict', remote, replaces: local }, true, { keep: 'store', knownVersion: false, ends: { origin: 'conflict', location: 'gone' } }],
+    ['a new object replaces nothing', { ...base, kind: 'download', reason: 'new-remote', remote, replaces: null }, false, { keep: 'none', ends: null }],
+    ['a file deleted here and fetched again: the version stays current', { ...base, kind: 'download', reason: 'local-deleted', remote, replaces: null }, false, { keep: 'none', ends: null }],
     ['a local edit uploaded over an object: the object is copied into the bucket trash', { ...base, kind: 'upload', reason: 'local-modified', local, expectRemoteHash: 'Fold' }, true, { keep: 'bucket-trash', ends: { origin: 'local-edit', location: 'bucket-trash' } }],
     ['conflict = local: likewise, as a conflict', { ...base, kind: 'upload', reason: 'conflict', local, expectRemoteHash: 'Fold' }, true, { keep: 'bucket-trash', ends: { origin: 'conflict', location: 'bucket-trash' } }],
     ['a new upload replaces nothing', { ...base, kind: 'upload', reason: 'new-local', local, expectRemoteHash: null }, true, { keep: 'none', ends: null }],
     ['mirror, deleted remotely: the local file goes to the store', { ...base, kind: 'trash-local', reason: 'remote-deleted', local }, true, { keep: 'store', knownVersion: true, ends: { origin: 'remote-delete', location: 'store' } }],
     ['mirror, deleted locally: the object moves into the bucket trash itself', { ...base, kind: 'delete-remote', reason: 'local-deleted', remote }, false, { keep: 'already', ends: { origin: 'local-delete', location: 'bucket-trash' } }],
-    ['a rename keeps the bytes under the new key', { ...base, kind: 'move-local', fromKey: 'j', fromPath: 'j', reason: 'renamed-remote', remote }, false, { keep: 'already', ends: { origin: 'renamed', location: 'root' } }],
+    ['a rename keeps the bytes under the new key', { ...base, kind: 'move-local', fromKey: 'j', fromPath: 'j', reason: 'renamed-remote', remote, local: { ...local, path: 'j' } }, false, { keep: 'already', ends: { origin: 'renamed', location: 'root' } }],
     ['keep-both keeps the local edit as a copy; the journal\'s version changed on both sides', { ...base, kind: 'keep-both', reason: 'conflict', remote, local, conflictPath: 'k (conflict)', conflictKey: null }, true, { keep: 'none', ends: { origin: 'conflict', location: 'gone' } }],
     ['record: the same new bytes on both sides', { ...base, kind: 'record', reason: 'conflict', remote, local }, true, { keep: 'none', ends: { origin: 'lost', location: 'gone' } }],
     ['forget: gone on both sides', { ...base, kind: 'forget', reason: 'remote-deleted' }, false, { keep: 'none', ends: { origin: 'lost', location: 'gone' } }],

@@ -3,7 +3,7 @@ import type { Direction } from '../../core/types.js';
 import { parseFraction } from '../../config/parse-config.js';
 import { UsageError } from '../../errors.js';
 import { checkLocalRoot } from '../../sync/check-root.js';
-import { startPrewalk, type Prewalk } from '../../sync/prewalk.js';
+import { startEarly, type EarlyStart } from '../../sync/early-start.js';
 import { runSync } from '../../sync/run-sync.js';
 import { loadCommandConfig, openContext, type LoadedConfig } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -26,15 +26,15 @@ export async function syncCommand(flags: SyncFlags): Promise<ExitCode> {
   parseLimits(flags);
   const loaded = await loadCommandConfig(flags.config);
   await checkLocalRoot(loaded.config, { writable: !flags.dryRun });
-  const prewalk = await startPrewalk(loaded.config);
+  const early = await startEarly(loaded.config);
   try {
-    return await syncWith(flags, direction, loaded, prewalk);
+    return await syncWith(flags, direction, loaded, early);
   } finally {
-    await prewalk?.close();
+    await early?.close();
   }
 }
 
-async function syncWith(flags: SyncFlags, direction: Direction | undefined, loaded: LoadedConfig, prewalk: Prewalk | null): Promise<ExitCode> {
+async function syncWith(flags: SyncFlags, direction: Direction | undefined, loaded: LoadedConfig, early: EarlyStart | null): Promise<ExitCode> {
   const progress = flags.dryRun || flags.json || flags.quiet ? null : createProgress(process.stderr);
   const ctx = await openContext({ loaded, json: flags.json, console: progress?.console, level: flags.level });
   try {
@@ -46,7 +46,7 @@ async function syncWith(flags: SyncFlags, direction: Direction | undefined, load
       direction,
       limits: parseLimits(flags),
       onEvent: progress?.onEvent,
-      prewalk,
+      early,
     }).finally(() => progress?.stop());
     if (flags.json) {
       process.stdout.write(

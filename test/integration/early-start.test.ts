@@ -7,12 +7,12 @@ import { acquireLock } from '../../src/journal/lock.js';
 import { rootPaths } from '../../src/local/root-paths.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { QiniuStore } from '../../src/remote/qiniu-store.js';
-import { startPrewalk } from '../../src/sync/prewalk.js';
+import { startEarly } from '../../src/sync/early-start.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import { storeFor } from '../helpers/store.js';
 import { makeWorkspace, requestsOf } from '../helpers/workspace.js';
 
-// A sync's walk starts before its lock is taken (src/sync/prewalk.ts). It must be used only when no other run held
+// A sync's walk starts before its lock is taken (src/sync/early-start.ts). It must be used only when no other run held
 // the lock in between: such a run may have changed the very files the walk saw.
 
 let emu: Emulator;
@@ -43,16 +43,16 @@ async function backedUp() {
 describe('a walk started before the lock', () => {
   it('is walked again when another run took the lock meanwhile (that run changed a file the walk saw)', async () => {
     const config = await backedUp();
-    const prewalk = await startPrewalk(config);
-    expect(prewalk).not.toBeNull();
+    const early = await startEarly(config);
+    expect(early).not.toBeNull();
     // Another run: takes the lock, loses a file, lets go.
     const other = await acquireLock(rootPaths(config.local.root).lockFile);
     await fsp.rm(path.join(config.local.root, 'a/1'));
     await other.release();
 
     const lines: string[] = [];
-    const run = await runSync({ config, remote: store, logger: recordingLogger(lines), dryRun: false, prewalk });
-    await prewalk!.close();
+    const run = await runSync({ config, remote: store, logger: recordingLogger(lines), dryRun: false, early });
+    await early!.close();
     expect(lines).toContain('Another run took the lock while the local walk and the listing were under way: walking and listing again');
     expect(run.counts.downloaded).toBe(1);
     expect(await fsp.readFile(path.join(config.local.root, 'a/1'), 'utf8')).toBe('one');
@@ -60,12 +60,12 @@ describe('a walk started before the lock', () => {
 
   it('is what the run uses when no run took the lock: it saw the folder as of its start', async () => {
     const config = await backedUp();
-    const prewalk = await startPrewalk(config);
+    const early = await startEarly(config);
     // Not a run (no lock): like any change during a walk, the walk may miss it, and the next sync catches it.
     await fsp.rm(path.join(config.local.root, 'a/1'));
     const lines: string[] = [];
-    const run = await runSync({ config, remote: store, logger: recordingLogger(lines), dryRun: false, prewalk });
-    await prewalk!.close();
+    const run = await runSync({ config, remote: store, logger: recordingLogger(lines), dryRun: false, early });
+    await early!.close();
     expect(lines.filter((l) => l.includes('walking again'))).toEqual([]);
     expect(run.counts.downloaded).toBe(0);
     const next = await runSync({ config, remote: store, logger: recordingLogger([]), dryRun: false });
@@ -75,27 +75,27 @@ describe('a walk started before the lock', () => {
 
   it('comes with a listing whose first page is the access check', async () => {
     const config = await backedUp();
-    const listRequests = async (prewalk: Awaited<ReturnType<typeof startPrewalk>> | undefined) => {
+    const listRequests = async (early: Awaited<ReturnType<typeof startEarly>> | undefined) => {
       const before = requestsOf(emu, 'list');
-      const run = await runSync({ config, remote: store, logger: recordingLogger([]), dryRun: false, prewalk });
-      await prewalk?.close();
+      const run = await runSync({ config, remote: store, logger: recordingLogger([]), dryRun: false, early });
+      await early?.close();
       expect(run.counts.downloaded).toBe(0);
       return requestsOf(emu, 'list') - before;
     };
     expect(await listRequests(undefined)).toBe(2);
-    expect(await listRequests(await startPrewalk(config))).toBe(1);
+    expect(await listRequests(await startEarly(config))).toBe(1);
   });
 
   it('is not started while a run holds the lock', async () => {
     const config = await backedUp();
     const holder = await acquireLock(rootPaths(config.local.root).lockFile);
     try {
-      expect(await startPrewalk(config)).toBeNull();
+      expect(await startEarly(config)).toBeNull();
     } finally {
       await holder.release();
     }
-    const prewalk = await startPrewalk(config);
-    expect(prewalk).not.toBeNull();
-    await prewalk!.close();
+    const early = await startEarly(config);
+    expect(early).not.toBeNull();
+    await early!.close();
   });
 });
