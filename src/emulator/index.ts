@@ -1,14 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Bucket } from './bucket.js';
-import { EmulatorCore } from './core.js';
-import { DirStore } from './dir-store.js';
-import { createEmulatorServer } from './server.js';
-import { MemoryStore } from './store.js';
-import type { Counters, FaultSpec, SeedOptions, StoredObject } from './types.js';
+import { Bucket } from './state/bucket.js';
+import { EmulatorCore } from './state/emulator-state.js';
+import { DirStore } from './state/dir-store.js';
+import { createEmulatorServer } from './http/server.js';
+import { MemoryStore } from './state/store.js';
+import type { Counters, FaultSpec, SeedOptions, StoredObject } from './state/types.js';
 
-export type { Counters, FaultSpec, RouteName, SeedOptions, StoredObject } from './types.js';
+export type { Counters, FaultSpec, RouteName, SeedOptions, StoredObject } from './state/types.js';
 
 export interface EmulatorOptions {
   /** 0 = any free port (the default). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRange } from '../../src/emulator/download.js';
-import { compareKeys, prefixSuccessor, sortKeys } from '../../src/emulator/key-order.js';
-import { listPage } from '../../src/emulator/list.js';
+import { parseRange } from '../../src/emulator/http/routes/download.js';
+import { compareKeys, prefixSuccessor, sortKeys } from '../../src/emulator/state/key-order.js';
+import { listPage } from '../../src/emulator/state/list.js';
 
 // The emulator's pure pieces, table-driven: key order, listing pages and Range parsing.
 describe('key order', () => {

@@ -2,10 +2,10 @@ import { Bucket } from './bucket.js';
 import { CdnNode } from './cdn-node.js';
 import { CounterBook } from './counters.js';
 import { FaultBook } from './faults.js';
-import { MultipartUploads } from './multipart-v2.js';
-import { BlockUploads } from './resumable-v1.js';
+import { MultipartUploads } from '../http/routes/multipart-v2.js';
+import { BlockUploads } from '../http/routes/resumable-v1.js';
 import { UploadSessions } from './upload-sessions.js';
-import { etagV2 } from '../core/qetag.js';
+import { etagV2 } from '../../core/qetag.js';
 import type { ObjectRecord, SeedOptions, StoredObject } from './types.js';
 
 /** Everything one emulator holds, and the test-facing operations on it (the server and the control API share them). */

@@ -1,4 +1,4 @@
-import { invalidArgument, noSuchBucket } from './kodo-error.js';
+import { invalidArgument, noSuchBucket } from '../state/kodo-error.js';
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Bucket } from './bucket.js';
-import { commitUpload } from './commit-upload.js';
-import { crc32 } from '../core/crc32.js';
-import { decodeBase64UrlText, percentDecode } from './encoding.js';
-import type { Exchange, Reply } from './exchange.js';
-import { KodoError, invalidArgument } from './kodo-error.js';
-import { upTokenFromHeader, verifyUploadToken } from './upload-token.js';
+import type { Bucket } from '../../state/bucket.js';
+import { commitUpload } from '../../state/commit-upload.js';
+import { crc32 } from '../../../core/crc32.js';
+import { decodeBase64UrlText, percentDecode } from '../encoding.js';
+import type { Exchange, Reply } from '../exchange.js';
+import { KodoError, invalidArgument } from '../../state/kodo-error.js';
+import { upTokenFromHeader, verifyUploadToken } from '../upload-token.js';
 
 const MAX_BLOCK = 4 << 20;
 const CTX_LIFETIME_S = 7 * 86400;

@@ -1,7 +1,7 @@
-import type { Bucket } from './bucket.js';
+import type { Bucket } from '../state/bucket.js';
 import { checkKey, decodeBase64UrlText, decodeKeyEntry, percentDecode } from './encoding.js';
-import { KodoError, fileExists, invalidArgument, noSuchFile } from './kodo-error.js';
-import type { ObjectRecord } from './types.js';
+import { KodoError, fileExists, invalidArgument, noSuchFile } from '../state/kodo-error.js';
+import type { ObjectRecord } from '../state/types.js';
 
 /** The outcome of one rs operation, as a batch reports it: `{code, data?}`. */
 export interface OpResult {

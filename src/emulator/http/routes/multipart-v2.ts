@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { etagV2, qetag } from '../core/qetag.js';
-import type { Bucket } from './bucket.js';
-import { checkScope, commitUpload, resolveKey } from './commit-upload.js';
-import { decodeBase64UrlText, percentDecode } from './encoding.js';
-import type { Exchange, Reply } from './exchange.js';
-import { KodoError, invalidArgument, noSuchBucket } from './kodo-error.js';
-import type { UploadSession, UploadSessions } from './upload-sessions.js';
-import { type UploadGrant, upTokenFromHeader, verifyUploadToken } from './upload-token.js';
+import { etagV2, qetag } from '../../../core/qetag.js';
+import type { Bucket } from '../../state/bucket.js';
+import { checkScope, commitUpload, resolveKey } from '../../state/commit-upload.js';
+import { decodeBase64UrlText, percentDecode } from '../encoding.js';
+import type { Exchange, Reply } from '../exchange.js';
+import { KodoError, invalidArgument, noSuchBucket } from '../../state/kodo-error.js';
+import type { UploadSession, UploadSessions } from '../../state/upload-sessions.js';
+import { type UploadGrant, upTokenFromHeader, verifyUploadToken } from '../upload-token.js';
 
 const SESSION_LIFETIME_S = 7 * 86400;
 const MIN_PART = 1 << 20;

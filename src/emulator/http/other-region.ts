@@ -1,6 +1,6 @@
-import type { Bucket } from './bucket.js';
+import type { Bucket } from '../state/bucket.js';
 import type { Reply } from './exchange.js';
-import type { RouteName } from './types.js';
+import type { RouteName } from '../state/types.js';
 
 const UPLOAD_ROUTES: ReadonlySet<RouteName> = new Set([
   'form-upload',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { qetag } from '../core/qetag.js';
-import type { Credentials } from './credentials.js';
+import { qetag } from '../../core/qetag.js';
+import type { Credentials } from '../http/credentials.js';
 import { OCTET_STREAM, mimeFromName } from './mime.js';
 import type { ObjectStore } from './store.js';
 import type { ObjectRecord } from './types.js';

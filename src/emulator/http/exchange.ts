@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RouteName } from './types.js';
+import type { RouteName } from '../state/types.js';
 
 /** One request as the handlers see it: the raw target split by hand (never WHATWG-normalised) and the whole body. */
 export interface Exchange {

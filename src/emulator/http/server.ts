@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { readBody, writeBody } from './body-io.js';
-import type { EmulatorCore } from './core.js';
+import type { EmulatorCore } from '../state/emulator-state.js';
 import { type Exchange, type Reply, splitTarget } from './exchange.js';
-import type { AppliedFault } from './faults.js';
-import { KodoError } from './kodo-error.js';
+import type { AppliedFault } from '../state/faults.js';
+import { KodoError } from '../state/kodo-error.js';
 import type { ListenerRole } from './listener-role.js';
 import { otherRegionReply } from './other-region.js';
 import { sleep } from './pacing.js';
 import { classify, dispatch } from './router.js';
-import type { RouteName } from './types.js';
+import type { RouteName } from '../state/types.js';
 
 /**
  * The HTTP front: per request it classifies the route, counts it, applies injected faults, reads the body, runs

@@ -1,8 +1,8 @@
-import type { EmulatorCore } from './core.js';
-import type { Exchange, Reply } from './exchange.js';
-import { ok } from './exchange.js';
-import { KodoError, invalidArgument } from './kodo-error.js';
-import type { FaultSpec } from './types.js';
+import type { EmulatorCore } from '../../state/emulator-state.js';
+import type { Exchange, Reply } from '../exchange.js';
+import { ok } from '../exchange.js';
+import { KodoError, invalidArgument } from '../../state/kodo-error.js';
+import type { FaultSpec } from '../../state/types.js';
 
 /**
  * `/_emulator/...`: drive the emulator from another process (bench scripts, manual testing). No auth: it listens on

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Credentials, sameSignature, sign, splitToken } from './credentials.js';
-import { KodoError, badToken } from './kodo-error.js';
+import { KodoError, badToken } from '../state/kodo-error.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const MAX_SKEW_MS = 15 * 60 * 1000;

@@ -1,6 +1,6 @@
 import { type Credentials, sameSignature, sign, splitToken } from './credentials.js';
 import { decodeBase64Url } from './encoding.js';
-import { KodoError, badToken, noSuchBucket } from './kodo-error.js';
+import { KodoError, badToken, noSuchBucket } from '../state/kodo-error.js';
 
 /** The putPolicy fields the emulator honours (shared/qiniu-protocol.md §2.3). */
 export interface PutPolicy {

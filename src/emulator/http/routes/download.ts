@@ -1,9 +1,9 @@
-import type { Bucket } from './bucket.js';
-import type { CounterBook } from './counters.js';
-import { sameSignature, sign, splitToken } from './credentials.js';
-import type { Exchange, Reply } from './exchange.js';
-import { KodoError } from './kodo-error.js';
-import type { ObjectRecord } from './types.js';
+import type { Bucket } from '../../state/bucket.js';
+import type { CounterBook } from '../../state/counters.js';
+import { sameSignature, sign, splitToken } from '../credentials.js';
+import type { Exchange, Reply } from '../exchange.js';
+import { KodoError } from '../../state/kodo-error.js';
+import type { ObjectRecord } from '../../state/types.js';
 
 /**
  * `GET|HEAD /<key>` on the download domain. The key is the raw path minus its leading `/`, percent-decoded as a

@@ -1,13 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { EmulatorCore } from './core.js';
-import { handleControl } from './control.js';
-import { handleDownload } from './download.js';
+import type { EmulatorCore } from '../state/emulator-state.js';
+import { handleControl } from './routes/control.js';
+import { handleDownload } from './routes/download.js';
 import type { Exchange, Reply } from './exchange.js';
-import { handleFormUpload } from './form-upload.js';
-import { KodoError } from './kodo-error.js';
-import { handleBatch, handleList, handleRsOp } from './management-routes.js';
-import type { RouteName } from './types.js';
-import { handleBuckets, handleDomains, handleQuery } from './uc-routes.js';
+import { handleFormUpload } from './routes/form-upload.js';
+import { KodoError } from '../state/kodo-error.js';
+import { handleBatch, handleList, handleRsOp } from './routes/management-routes.js';
+import type { RouteName } from '../state/types.js';
+import { handleBuckets, handleDomains, handleQuery } from './routes/uc-routes.js';
 
 const RS_ROUTES: Record<string, RouteName> = {
   stat: 'stat',

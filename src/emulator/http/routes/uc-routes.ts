@@ -1,5 +1,5 @@
-import type { Bucket } from './bucket.js';
-import { type Exchange, type Reply, ok } from './exchange.js';
+import type { Bucket } from '../../state/bucket.js';
+import { type Exchange, type Reply, ok } from '../exchange.js';
 import { requireManagementAuth } from './management-routes.js';
 
 /**

@@ -1,4 +1,4 @@
-import { invalidArgument } from './kodo-error.js';
+import { invalidArgument } from '../state/kodo-error.js';
 
 export interface FormPart {
   name: string;

@@ -1,10 +1,10 @@
-import type { Bucket } from './bucket.js';
-import { commitUpload } from './commit-upload.js';
-import { crc32 } from '../core/crc32.js';
-import type { Exchange, Reply } from './exchange.js';
-import { KodoError, invalidArgument } from './kodo-error.js';
-import { parseMultipart } from './multipart-form.js';
-import { verifyUploadToken } from './upload-token.js';
+import type { Bucket } from '../../state/bucket.js';
+import { commitUpload } from '../../state/commit-upload.js';
+import { crc32 } from '../../../core/crc32.js';
+import type { Exchange, Reply } from '../exchange.js';
+import { KodoError, invalidArgument } from '../../state/kodo-error.js';
+import { parseMultipart } from '../multipart-form.js';
+import { verifyUploadToken } from '../upload-token.js';
 
 /**
  * `POST /` multipart form upload: fields `token`, `key` (optional), `x:*`, `x-qn-meta-*`, `file`, and `crc32`

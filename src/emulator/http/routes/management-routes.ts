@@ -1,9 +1,9 @@
-import type { Bucket } from './bucket.js';
-import { type Exchange, type Reply, ok } from './exchange.js';
-import { KodoError, invalidArgument, noSuchBucket } from './kodo-error.js';
-import { listPage } from './list.js';
-import { verifyManagementAuth } from './management-auth.js';
-import { runOp, statOf } from './rs-ops.js';
+import type { Bucket } from '../../state/bucket.js';
+import { type Exchange, type Reply, ok } from '../exchange.js';
+import { KodoError, invalidArgument, noSuchBucket } from '../../state/kodo-error.js';
+import { listPage } from '../../state/list.js';
+import { verifyManagementAuth } from '../management-auth.js';
+import { runOp, statOf } from '../rs-ops.js';
 
 const MAX_BATCH = 1000;
 

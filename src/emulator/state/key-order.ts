@@ -1,4 +1,4 @@
-import { compareKeys } from '../core/key-order.js';
+import { compareKeys } from '../../core/key-order.js';
 
 export { compareKeys };
 
