@@ -1,10 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export interface Credentials {
-  accessKey: string;
-  secretKey: string;
-}
-
 /** URL-safe base64 of HMAC-SHA1(secretKey, text): every Kodo signature. */
 export function sign(secretKey: string, text: string | Buffer): string {
   return createHmac('sha1', secretKey).update(text).digest('base64').replace(/\+/g, '-').replace(/\//g, '_');

@@ -42,11 +42,6 @@ export function decodeKeyEntry(encoded: string | undefined, bucket: string): str
   return key;
 }
 
-/** Object keys are at most 750 UTF-8 bytes. */
-export function checkKey(key: string): void {
-  if (Buffer.byteLength(key) > 750) throw invalidArgument('key too long');
-}
-
 /** decodeURIComponent that answers 400 instead of throwing URIError. */
 export function percentDecode(segment: string): string {
   try {

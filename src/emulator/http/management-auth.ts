@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Credentials, sameSignature, sign, splitToken } from './credentials.js';
+import type { Credentials } from '../state/bucket.js';
+import { sameSignature, sign, splitToken } from './credentials.js';
 import { KodoError, badToken } from '../state/kodo-error.js';
 
 const FORM = 'application/x-www-form-urlencoded';

@@ -1,5 +1,6 @@
 import type { Bucket } from '../state/bucket.js';
-import { checkKey, decodeBase64UrlText, decodeKeyEntry, percentDecode } from './encoding.js';
+import { checkKey } from '../state/object-key.js';
+import { decodeBase64UrlText, decodeKeyEntry, percentDecode } from './encoding.js';
 import { KodoError, fileExists, invalidArgument, noSuchFile } from '../state/kodo-error.js';
 import type { ObjectRecord } from '../state/types.js';
 

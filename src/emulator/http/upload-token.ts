@@ -1,30 +1,8 @@
-import { type Credentials, sameSignature, sign, splitToken } from './credentials.js';
+import type { Credentials } from '../state/bucket.js';
+import type { PutPolicy, UploadGrant } from '../state/upload-grant.js';
+import { sameSignature, sign, splitToken } from './credentials.js';
 import { decodeBase64Url } from './encoding.js';
 import { KodoError, badToken, noSuchBucket } from '../state/kodo-error.js';
-
-/** The putPolicy fields the emulator honours (shared/qiniu-protocol.md §2.3). */
-export interface PutPolicy {
-  scope: string;
-  deadline: number;
-  isPrefixalScope?: number;
-  insertOnly?: number;
-  endUser?: string;
-  returnBody?: string;
-  saveKey?: string;
-  forceSaveKey?: boolean;
-  fsizeMin?: number;
-  fsizeLimit?: number;
-  detectMime?: number;
-  mimeLimit?: string;
-  fileType?: number;
-}
-
-export interface UploadGrant {
-  policy: PutPolicy;
-  bucket: string;
-  /** The key part of a `bucket:key` scope (a prefix when `isPrefixalScope`). */
-  scopeKey?: string;
-}
 
 /** `Authorization: UpToken <token>` → token. */
 export function upTokenFromHeader(header: string | undefined): string | undefined {

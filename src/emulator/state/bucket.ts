@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import { qetag } from '../../core/qetag.js';
-import type { Credentials } from '../http/credentials.js';
 import { OCTET_STREAM, mimeFromName } from './mime.js';
 import type { ObjectStore } from './store.js';
 import type { ObjectRecord } from './types.js';
+
+/** The bucket's key pair: it signs every token and management request (http/credentials.ts checks them). */
+export interface Credentials {
+  accessKey: string;
+  secretKey: string;
+}
 
 /** The one bucket an emulator serves: its identity, its region, its objects and its clock. */
 export class Bucket {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { qetag } from '../../core/qetag.js';
 import type { Bucket } from './bucket.js';
-import { checkKey } from '../http/encoding.js';
+import { checkKey } from './object-key.js';
 import { KodoError, fileExists } from './kodo-error.js';
 import { OCTET_STREAM, mimeAllowed, mimeFromName } from './mime.js';
 import type { ObjectRecord } from './types.js';
-import type { UploadGrant } from '../http/upload-token.js';
+import type { UploadGrant } from './upload-grant.js';
 
 export interface UploadInput {
   /** The key the client asked for; undefined when it sent none. */

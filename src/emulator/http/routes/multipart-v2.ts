@@ -6,7 +6,8 @@ import { decodeBase64UrlText, percentDecode } from '../encoding.js';
 import type { Exchange, Reply } from '../exchange.js';
 import { KodoError, invalidArgument, noSuchBucket } from '../../state/kodo-error.js';
 import type { UploadSession, UploadSessions } from '../../state/upload-sessions.js';
-import { type UploadGrant, upTokenFromHeader, verifyUploadToken } from '../upload-token.js';
+import type { UploadGrant } from '../../state/upload-grant.js';
+import { upTokenFromHeader, verifyUploadToken } from '../upload-token.js';
 
 const SESSION_LIFETIME_S = 7 * 86400;
 const MIN_PART = 1 << 20;
