@@ -4,6 +4,8 @@ import { handleControl } from './routes/control.js';
 import { handleDownload } from './routes/download.js';
 import type { Exchange, Reply } from './exchange.js';
 import { handleFormUpload } from './routes/form-upload.js';
+import { handleV2Abort, handleV2Complete, handleV2Init, handleV2ListParts, handleV2Part } from './routes/multipart-v2.js';
+import { handleBput, handleMkblk, handleMkfile } from './routes/resumable-v1.js';
 import { KodoError } from '../state/kodo-error.js';
 import { handleBatch, handleList, handleRsOp } from './routes/management-routes.js';
 import type { RouteName } from '../state/types.js';
@@ -79,21 +81,21 @@ export function dispatch(ex: Exchange, core: EmulatorCore, selfHost: string): Re
     case 'form-upload':
       return handleFormUpload(ex, bucket);
     case 'v1-mkblk':
-      return core.v1.mkblk(ex, bucket);
+      return handleMkblk(ex, bucket, core.v1);
     case 'v1-bput':
-      return core.v1.bput(ex, bucket);
+      return handleBput(ex, bucket, core.v1);
     case 'v1-mkfile':
-      return core.v1.mkfile(ex, bucket);
+      return handleMkfile(ex, bucket, core.v1);
     case 'v2-init':
-      return core.v2.init(ex, bucket);
+      return handleV2Init(ex, bucket, core.v2);
     case 'v2-part':
-      return core.v2.uploadPart(ex, bucket);
+      return handleV2Part(ex, bucket, core.v2);
     case 'v2-complete':
-      return core.v2.complete(ex, bucket);
+      return handleV2Complete(ex, bucket, core.v2);
     case 'v2-abort':
-      return core.v2.abort(ex, bucket);
+      return handleV2Abort(ex, bucket, core.v2);
     case 'v2-list-parts':
-      return core.v2.listParts(ex, bucket);
+      return handleV2ListParts(ex, bucket, core.v2);
     case 'download':
     case 'head':
       return handleDownload(ex, bucket, core.counters);

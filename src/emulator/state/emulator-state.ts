@@ -2,8 +2,7 @@ import { Bucket } from './bucket.js';
 import { CdnNode } from './cdn-node.js';
 import { CounterBook } from './counters.js';
 import { FaultBook } from './faults.js';
-import { MultipartUploads } from '../http/routes/multipart-v2.js';
-import { BlockUploads } from '../http/routes/resumable-v1.js';
+import { BlockUploads } from './resumable-blocks.js';
 import { UploadSessions } from './upload-sessions.js';
 import { etagV2 } from '../../core/qetag.js';
 import type { ObjectRecord, SeedOptions, StoredObject } from './types.js';
@@ -12,11 +11,12 @@ import type { ObjectRecord, SeedOptions, StoredObject } from './types.js';
 export class EmulatorCore {
   readonly counters = new CounterBook();
   readonly faults = new FaultBook();
+  /** Resumable v1 blocks in progress. */
   readonly v1 = new BlockUploads();
-  readonly v2: MultipartUploads;
+  /** Resumable v2 (multipart) sessions, kept in `uploadsDir` when given. */
+  readonly v2: UploadSessions;
   /** What the emulated CDN domain holds (only used when that listener runs). */
   readonly cdn: CdnNode;
-  private readonly sessions: UploadSessions;
 
   constructor(
     readonly bucket: Bucket,
@@ -24,8 +24,7 @@ export class EmulatorCore {
     cdnStaleMs?: number,
   ) {
     this.cdn = new CdnNode(cdnStaleMs);
-    this.sessions = new UploadSessions(uploadsDir);
-    this.v2 = new MultipartUploads(this.sessions);
+    this.v2 = new UploadSessions(uploadsDir);
   }
 
   seed(objects: Record<string, string | Buffer>): void {
@@ -56,7 +55,7 @@ export class EmulatorCore {
     this.counters.reset();
     this.cdn.clear();
     this.v1.clear();
-    this.sessions.clear();
+    this.v2.clear();
   }
 
   objects(): Map<string, StoredObject> {

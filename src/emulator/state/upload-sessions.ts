@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -22,6 +23,8 @@ export interface UploadSession {
   parts: Map<number, UploadedPart>;
 }
 
+const SESSION_LIFETIME_S = 7 * 86400;
+
 type SessionMeta = Omit<UploadSession, 'parts'> & { parts: Omit<UploadedPart, 'data'>[] };
 
 /**
@@ -44,9 +47,18 @@ export class UploadSessions {
     return session;
   }
 
-  add(session: UploadSession): void {
+  /** A new session (a random uploadId, alive for 7 days) for `encodedKey` (`~` = no key). */
+  open(bucket: string, encodedKey: string): UploadSession {
+    const session: UploadSession = {
+      uploadId: randomBytes(16).toString('hex'),
+      bucket,
+      encodedKey,
+      expireAt: Math.floor(Date.now() / 1000) + SESSION_LIFETIME_S,
+      parts: new Map(),
+    };
     this.sessions.set(session.uploadId, session);
     this.saveMeta(session);
+    return session;
   }
 
   putPart(session: UploadSession, part: UploadedPart): void {
