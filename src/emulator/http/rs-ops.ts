@@ -1,7 +1,8 @@
 import type { Bucket } from '../state/bucket.js';
 import { checkKey } from '../state/object-key.js';
 import { decodeBase64UrlText, decodeKeyEntry, percentDecode } from './encoding.js';
-import { KodoError, fileExists, invalidArgument, noSuchFile } from '../state/kodo-error.js';
+import { KodoError, invalidArgument } from '../state/kodo-error.js';
+import { changeMimeAndMeta, changeStatus, changeType, deleteObject, existingObject, moveOrCopyObject } from '../state/object-ops.js';
 import type { ObjectRecord } from '../state/types.js';
 
 /** The outcome of one rs operation, as a batch reports it: `{code, data?}`. */
@@ -45,15 +46,9 @@ export function runOp(bucket: Bucket, opPath: string, needParts = false): OpResu
 
 function execute(bucket: Bucket, segments: string[], needParts: boolean): OpResult {
   const [op, entry, ...rest] = segments;
-  const store = bucket.store;
-  const existing = (key: string): ObjectRecord => {
-    const record = store.get(key);
-    if (!record) throw noSuchFile();
-    return record;
-  };
   switch (op as RsOp) {
     case 'stat': {
-      const record = existing(decodeKeyEntry(entry, bucket.name));
+      const record = existingObject(bucket, decodeKeyEntry(entry, bucket.name));
       return { code: 200, data: statOf(record, needParts) };
     }
     case 'move':
@@ -61,64 +56,46 @@ function execute(bucket: Bucket, segments: string[], needParts: boolean): OpResu
       const from = decodeKeyEntry(entry, bucket.name);
       const to = decodeKeyEntry(rest[0], bucket.name);
       checkKey(to);
-      const force = options(rest.slice(1)).force === 'true';
-      const source = existing(from);
-      if (store.has(to) && !force) throw fileExists();
-      if (from === to) return { code: 200 };
-      if (op === 'move') {
-        store.put({ ...source, key: to });
-        store.delete(from);
-      } else {
-        store.put({ ...source, key: to, putTime: bucket.nextPutTime() });
-      }
+      moveOrCopyObject(bucket, op as 'move' | 'copy', from, to, options(rest.slice(1)).force === 'true');
       return { code: 200 };
     }
-    case 'delete': {
-      const key = decodeKeyEntry(entry, bucket.name);
-      existing(key);
-      store.delete(key);
+    case 'delete':
+      deleteObject(bucket, decodeKeyEntry(entry, bucket.name));
       return { code: 200 };
-    }
     case 'chgm': {
       const key = decodeKeyEntry(entry, bucket.name);
       const opts = options(rest);
-      const record = existing(key);
-      const next: ObjectRecord = { ...record };
+      const record = existingObject(bucket, key);
+      let mimeType: string | undefined;
       if (opts.mime !== undefined) {
-        const mime = decodeBase64UrlText(opts.mime);
-        if (!mime) throw invalidArgument('invalid mime type');
-        next.mimeType = mime;
+        mimeType = decodeBase64UrlText(opts.mime);
+        if (!mimeType) throw invalidArgument('invalid mime type');
       }
-      const meta = { ...record.meta };
+      const meta: Record<string, string> = {};
       for (const [name, value] of Object.entries(opts)) {
         if (name.startsWith('x-qn-meta-')) meta[name.slice('x-qn-meta-'.length)] = decodeBase64UrlText(value);
       }
-      if (Object.keys(meta).length > 0) next.meta = meta;
-      store.put(next);
+      changeMimeAndMeta(bucket, record, mimeType, meta);
       return { code: 200 };
     }
     case 'chtype': {
       const key = decodeKeyEntry(entry, bucket.name);
       const type = Number(options(rest).type);
       if (!Number.isInteger(type) || type < 0 || type > 5) throw invalidArgument('invalid type');
-      store.put({ ...existing(key), type });
+      changeType(bucket, key, type);
       return { code: 200 };
     }
     case 'chstatus': {
       const key = decodeKeyEntry(entry, bucket.name);
       const status = Number(options(rest).status);
       if (status !== 0 && status !== 1) throw invalidArgument('invalid status');
-      const record = existing(key);
-      if ((record.status ?? 0) === status) throw invalidArgument(status ? 'already disabled' : 'already enabled');
-      const next: ObjectRecord = { ...record, status };
-      if (!status) delete next.status;
-      store.put(next);
+      changeStatus(bucket, key, status);
       return { code: 200 };
     }
     case 'deleteAfterDays': {
       const key = decodeKeyEntry(entry, bucket.name);
       if (!/^\d+$/.test(rest[0] ?? '')) throw invalidArgument('invalid days');
-      existing(key);
+      existingObject(bucket, key);
       return { code: 200 };
     }
     default:
