@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Bucket } from './state/bucket.js';
-import { EmulatorCore } from './state/emulator-state.js';
+import { EmulatorState } from './state/emulator-state.js';
 import { DirStore } from './state/dir-store.js';
 import { createEmulatorServer } from './http/server.js';
 import { MemoryStore } from './state/store.js';
@@ -82,7 +82,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const region = opts.region ?? 'z0';
   const bucket = new Bucket(bucketName, credentials, Boolean(opts.private), store, region);
   const cdnStaleMs = typeof opts.cdn === 'object' ? opts.cdn.staleMs : undefined;
-  const core = new EmulatorCore(bucket, opts.dataDir ? path.join(opts.dataDir, 'uploads') : undefined, cdnStaleMs);
+  const core = new EmulatorState(bucket, opts.dataDir ? path.join(opts.dataDir, 'uploads') : undefined, cdnStaleMs);
 
   let hostPort = '';
   const home = await listen(createEmulatorServer(core, () => hostPort), opts.port ?? 0, host);

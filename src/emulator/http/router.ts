@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { EmulatorCore } from '../state/emulator-state.js';
+import type { EmulatorState } from '../state/emulator-state.js';
 import { handleControl } from './routes/control.js';
 import { handleDownload } from './routes/download.js';
 import type { Exchange, Reply } from './exchange.js';
@@ -62,7 +62,7 @@ export function classify(method: string, rawPath: string, rawQuery: string, head
   return 'other';
 }
 
-export function dispatch(ex: Exchange, core: EmulatorCore, selfHost: string): Reply | Promise<Reply> {
+export function dispatch(ex: Exchange, core: EmulatorState, selfHost: string): Reply | Promise<Reply> {
   const bucket = core.bucket;
   switch (ex.route) {
     case 'list':

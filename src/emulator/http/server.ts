@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { readBody, writeBody } from './body-io.js';
-import type { EmulatorCore } from '../state/emulator-state.js';
+import type { EmulatorState } from '../state/emulator-state.js';
 import { type Exchange, type Reply, splitTarget } from './exchange.js';
 import type { AppliedFault } from '../state/faults.js';
 import { KodoError } from '../state/kodo-error.js';
@@ -15,7 +15,7 @@ import type { RouteName } from '../state/types.js';
  * The HTTP front: per request it classifies the route, counts it, applies injected faults, reads the body, runs
  * the handler and writes the reply. Socket errors and clients that vanish mid-request never reach the process.
  */
-export function createEmulatorServer(core: EmulatorCore, homeHost: () => string, role: ListenerRole = 'home'): http.Server {
+export function createEmulatorServer(core: EmulatorState, homeHost: () => string, role: ListenerRole = 'home'): http.Server {
   const server = http.createServer((req, res) => {
     // At home, the host the client reached us by (it may say localhost); elsewhere the home listener's own.
     const home = role === 'home' ? req.headers.host || homeHost() : homeHost();
@@ -44,9 +44,9 @@ export function createEmulatorServer(core: EmulatorCore, homeHost: () => string,
 }
 
 /** Requests of each route being handled now, per emulator (rate-limit faults answer 573 above a number of them). */
-const inFlightOf = new WeakMap<EmulatorCore, Map<string, number>>();
+const inFlightOf = new WeakMap<EmulatorState, Map<string, number>>();
 
-async function handle(core: EmulatorCore, req: http.IncomingMessage, res: http.ServerResponse, selfHost: string, role: ListenerRole): Promise<void> {
+async function handle(core: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse, selfHost: string, role: ListenerRole): Promise<void> {
   req.on('error', () => {});
   res.on('error', () => {});
   const reqId = randomBytes(8).toString('hex');
@@ -98,7 +98,7 @@ function routeOn(role: ListenerRole, route: RouteName): RouteName {
   return route === 'download' || route === 'head' ? 'cdn-download' : 'other';
 }
 
-async function send(ex: Exchange, core: EmulatorCore, reply: Reply, fault: AppliedFault | undefined): Promise<void> {
+async function send(ex: Exchange, core: EmulatorState, reply: Reply, fault: AppliedFault | undefined): Promise<void> {
   const { res } = ex;
   let body = reply.body ?? Buffer.alloc(0);
   const headers: Record<string, string | number> = { ...reply.headers };

@@ -8,7 +8,7 @@ import { etagV2 } from '../../core/qetag.js';
 import type { ObjectRecord, SeedOptions, StoredObject } from './types.js';
 
 /** Everything one emulator holds, and the test-facing operations on it (the server and the control API share them). */
-export class EmulatorCore {
+export class EmulatorState {
   readonly counters = new CounterBook();
   readonly faults = new FaultBook();
   /** Resumable v1 blocks in progress. */

@@ -1,4 +1,4 @@
-import type { EmulatorCore } from '../../state/emulator-state.js';
+import type { EmulatorState } from '../../state/emulator-state.js';
 import type { Exchange, Reply } from '../exchange.js';
 import { ok } from '../exchange.js';
 import { KodoError, invalidArgument } from '../../state/kodo-error.js';
@@ -22,7 +22,7 @@ import type { FaultSpec } from '../../state/types.js';
  *   GET    /_emulator/counters           → Counters
  *   DELETE /_emulator/counters           (reset)
  */
-export function handleControl(ex: Exchange, core: EmulatorCore): Reply {
+export function handleControl(ex: Exchange, core: EmulatorState): Reply {
   const what = `${ex.method} ${ex.rawPath.replace(/\/+$/, '')}`;
   const body = (): Record<string, unknown> => {
     let value: unknown;
