@@ -8,6 +8,8 @@
  *   config, log, threads, errors   shared low-level pieces
  *   core             pure decisions: no file, network, database or terminal (node:crypto only, for hashing)
  *   emulator         a fake Kodo for tests, bench and the demo; only the CLI's `emulator` command imports it
+ *     emulator/state   the bucket and what it holds; never imports emulator/http or node:http/https/net
+ *     emulator/http    server, router, parsing, auth, one handler file per API in http/routes/
  */
 const below = (...folders) => `^src/(${folders.join('|')})/`;
 
@@ -99,6 +101,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/emulator/' },
       to: { path: '^src/', pathNot: ['^src/emulator/', '^src/core/'] },
+    },
+    {
+      name: 'emulator-state-is-not-http',
+      comment:
+        'the emulator\'s state (src/emulator/state: the bucket and what it holds) knows nothing of requests: it never imports ' +
+        'its http side, its entry (index.ts) or node:http/https/net. http/ parses and answers, and calls state to change it.',
+      severity: 'error',
+      from: { path: '^src/emulator/state/' },
+      to: { path: ['^src/emulator/http/', '^src/emulator/index\\.ts$', '^(node:)?(http|https|net)$'] },
     },
     {
       name: 'not-to-unresolvable',
