@@ -1,3 +1,19 @@
+/**
+ * The Kodo emulator's public entry: `startEmulator` (tests, bench, the demo and `qjournal emulator` import this file).
+ *
+ *   state/         the bucket and what it holds, with no request in sight: objects (store.ts, dir-store.ts), the
+ *                  bucket's clock and records (bucket.ts), uploads in progress (resumable-blocks.ts,
+ *                  upload-sessions.ts), what an upload or an rs operation changes (commit-upload.ts, object-ops.ts),
+ *                  listing order, counters, faults, the CDN node's cache; EmulatorState (emulator-state.ts) holds it all
+ *   http/          one request's path: server.ts (count, faults, read the body, answer), router.ts (which route, which
+ *                  handler), exchange.ts, body-io.ts, auth (credentials, management-auth, upload-token), parsing
+ *   http/routes/   one file per API (up, rs/rsf, io, uc, `/_emulator` control): parse, check auth, call state, reply
+ *
+ * To add a route: name it in state/types.ts (RouteName; counters and faults key on it), recognise it in
+ * http/router.ts (classify) and send it to a handler there (dispatch), and write that handler in http/routes/. A change
+ * to the bucket goes in a state/ function the handler calls: state never imports http/ or node:http
+ * (.dependency-cruiser.cjs, rule emulator-state-is-not-http).
+ */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
