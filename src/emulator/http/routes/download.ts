@@ -15,7 +15,7 @@ export function handleDownload(
   ex: Exchange,
   bucket: Bucket,
   counters: CounterBook,
-  /** What is served for a key: the stored object, or what a CDN node holds (cdn-node.ts). */
+  /** What is served for a key: the stored object, or what a CDN node holds (state/cdn-node.ts). */
   lookup: (key: string) => ObjectRecord | undefined = (key) => bucket.store.get(key),
 ): Reply {
   let key: string;
