@@ -324,7 +324,9 @@ function gatherBody(body: Readable, object: RemoteObject, hasher: ContentChecker
       finish(received === object.fsize ? null : new RemoteError('network', operation, `connection ended after ${received} of ${object.fsize} bytes`)),
     );
     // Closed without an end: the connection dropped (its error, if any, came first).
-    body.once('close', () => finish(new RemoteError('network', operation, `connection ended after ${received} of ${object.fsize} bytes`)));
+    body.once('close', () => {
+      if (!settled) finish(new RemoteError('network', operation, `connection ended after ${received} of ${object.fsize} bytes`));
+    });
   });
 }
 

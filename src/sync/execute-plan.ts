@@ -283,6 +283,7 @@ async function applyAction(
           insertOnly: action.expectRemoteHash === null,
           sessions: deps.uploadSessions,
           expectHash: action.local.hash,
+          expectStat: before,
           onProgress: (bytes) => {
             if (bytes > sent) deps.onEvent?.({ type: 'bytes', key: action.key, n: bytes - sent });
             sent = Math.max(sent, bytes);
