@@ -176,13 +176,45 @@ export const SMALL_DOWNLOAD_LIMIT = 1 << 20;
 
 /**
  * The small-file path of `fetchToFile`, with the same guarantees (verified bytes only, fsynced before the rename,
- * target re-checked right before it is replaced) at a fraction of the per-file cost: the body is gathered and checked in
- * memory, a bad one never touches the disk, and the file work is done with synchronous calls that return in
- * microseconds (open, write, futimes, fstat, close, lstat, rename of at most 1 MiB in the page cache) instead of one
- * thread-pool round trip each; only the fsync, which waits for the disk, goes to the thread pool. No resume: a
- * partial file of a small object is simply written over.
+ * target re-checked right before it is replaced) at a fraction of the per-file cost: `fetchSmallToPart`, then
+ * `landSmallPart`. No resume: a partial file of a small object is simply written over.
  */
 async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
+  const written = await fetchSmallToPart(opts);
+  return landSmallPart(written, await syncPart(written), opts.beforeReplace);
+}
+
+/** fsync a written part's fd: null when it is on disk, else the error (for `landSmallPart`). */
+export function syncPart(written: WrittenPart): Promise<Error | null> {
+  return fsyncFd(written.fd).then(
+    () => null,
+    (err: Error) => err,
+  );
+}
+
+/**
+ * A verified small download in its partial file under `.qjournal/tmp/`, with its mtime set, not yet fsynced: `fd` is
+ * still open for that. Only `landSmallPart` may move it into place.
+ */
+export interface WrittenPart {
+  fd: number;
+  part: string;
+  paths: RootPaths;
+  relPath: string;
+  finalPath: string;
+  expected: ExpectedTarget;
+  /** The partial file's size and mtime: the same inode is renamed into place, so the journal will find these there. */
+  stat: { size: number; mtimeMs: number };
+  check: ContentCheck;
+  servedBy?: string;
+}
+
+/**
+ * The first half of a small download: the body is gathered and checked in memory (a bad one never touches the disk),
+ * then written to the partial file with synchronous calls that return in microseconds (open, write, futimes, fstat of
+ * at most 1 MiB in the page cache) instead of one thread-pool round trip each.
+ */
+export async function fetchSmallToPart(opts: Parameters<typeof fetchToFile>[0]): Promise<WrittenPart> {
   const { remote, paths, object, relPath } = opts;
   const finalPath = resolveInside(paths.root, relPath);
   const folders = foldersOf(paths);
@@ -195,9 +227,8 @@ async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promis
     body.destroy();
     throw new ObjectChangedError(object.key, object.hash, etag, servedBy, Boolean(opts.fromOrigin));
   }
-  const chunks: Buffer[] = [];
   const hasher = new ContentChecker(object);
-  await receiveBody(body, gatherInto(chunks), object, 0, hasher, opts.onBytes);
+  const chunks = await gatherBody(body, object, hasher, opts.onBytes);
   const check = hasher.finish();
   if (!check.ok) {
     const what = CHECKED_AS[check.verifiedBy];
@@ -206,32 +237,46 @@ async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promis
 
   const part = partialPath(paths, object);
   const mtime = object.putTime / 1e7;
-  let st: { size: number; mtimeMs: number };
   const fd = openSync(part, 'w');
   try {
     writeAllSync(fd, chunks);
     if (mtime > 0) futimesSync(fd, mtime, mtime);
-    // The same inode is renamed into place: its size and mtime are what the journal will find there.
     const fst = fstatSync(fd);
-    st = { size: fst.size, mtimeMs: fst.mtimeMs };
-    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    return { fd, part, paths, relPath, finalPath, expected: opts.expected, stat: { size: fst.size, mtimeMs: fst.mtimeMs }, check, servedBy };
   } catch (err) {
     closeSync(fd);
     rmSync(part, { force: true });
     throw err;
   }
-  closeSync(fd);
+}
 
+/**
+ * The second half: after the caller fsynced `written.fd` (`syncError` if that failed: the partial file is dropped and
+ * the error thrown), close it, re-check the target and rename the partial file into place. Several files may be
+ * fsynced together first (sync/small-file-landings.ts); nothing reaches its final path before its own fsync returned.
+ */
+export async function landSmallPart(
+  written: WrittenPart,
+  syncError: Error | null,
+  beforeReplace?: (finalPath: string) => Promise<void>,
+): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
+  const { paths, part, finalPath, relPath, expected } = written;
+  closeSync(written.fd);
+  if (syncError) {
+    rmSync(part, { force: true });
+    throw syncError;
+  }
+  const folders = foldersOf(paths);
   const parent = path.dirname(finalPath);
   if (!folders.has(parent)) {
     await ensureParentInside(paths.root, finalPath);
     folders.add(parent);
   }
-  if (opts.expected !== null && opts.beforeReplace) {
-    await recheckTarget(finalPath, relPath, opts.expected);
-    await opts.beforeReplace(finalPath);
+  if (expected !== null && beforeReplace) {
+    await recheckTarget(finalPath, relPath, expected);
+    await beforeReplace(finalPath);
   } else {
-    recheckTargetSync(finalPath, relPath, opts.expected);
+    recheckTargetSync(finalPath, relPath, expected);
   }
   try {
     renameSync(part, finalPath);
@@ -241,15 +286,47 @@ async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promis
     await ensureParentInside(paths.root, finalPath);
     renameSync(part, finalPath);
   }
-  return { ...st, check, servedBy };
+  return { ...written.stat, check: written.check, servedBy: written.servedBy };
 }
 
-function gatherInto(chunks: Buffer[]): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, cb) {
+/**
+ * A small body gathered into memory, hashed and counted as it arrives, with plain stream events (no `pipeline`, which
+ * costs an AbortController and its DOMException per file). The same outcomes as `receiveBody`: more bytes than listed
+ * is an integrity error, a body that fails or ends short is a network failure (retried).
+ */
+function gatherBody(body: Readable, object: RemoteObject, hasher: ContentChecker, onBytes: ((n: number) => void) | undefined): Promise<Buffer[]> {
+  const operation = `download ${object.key}`;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let settled = false;
+    const finish = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      if (err) {
+        body.destroy();
+        reject(err);
+      } else resolve(chunks);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > object.fsize) return finish(new RemoteError('integrity', operation, 'more bytes than listed'));
+      hasher.update(chunk);
+      onBytes?.(chunk.length);
       chunks.push(chunk);
-      cb();
-    },
+    };
+    const failed = body.errored;
+    if (failed) return finish(remoteErrorFromThrown(operation, failed));
+    body.on('data', onData);
+    body.once('error', (err) => finish(remoteErrorFromThrown(operation, err)));
+    body.once('end', () =>
+      finish(received === object.fsize ? null : new RemoteError('network', operation, `connection ended after ${received} of ${object.fsize} bytes`)),
+    );
+    // Closed without an end: the connection dropped (its error, if any, came first).
+    body.once('close', () => {
+      if (!settled) finish(new RemoteError('network', operation, `connection ended after ${received} of ${object.fsize} bytes`));
+    });
   });
 }
 
@@ -271,6 +348,7 @@ const ftruncateFd = promisify(ftruncate);
 const futimesFd = promisify(futimes);
 const closeFd = promisify(close);
 const writevFd = promisify(writev);
+const fsyncFd = promisify(fsync);
 
 function hashInto(hasher: ContentChecker): Writable {
   return new Writable({

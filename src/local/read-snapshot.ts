@@ -6,17 +6,25 @@ import { LocalChangedError } from '../errors.js';
  * A small file read whole into memory, with its qetag: the bytes sent are then exactly one version of the file.
  * With `expectHash` (its qetag when the run planned it) the bytes must be that version, else LocalChangedError: a
  * read torn by a writer cannot hash to it. Without, a file whose size or mtime moved while it was read is refused
- * with LocalChangedError. null when the file is larger than `maxBytes` (nothing read): the caller sends it another way.
+ * with LocalChangedError, and with `expectStat` (its size and mtime when the run planned it) it must still have those
+ * when it is opened. null when the file is larger than `maxBytes` (nothing read): the caller sends it another way.
  *
- * Synchronous calls, like the small-download path (fetch-to-file.ts): the file was hashed moments before the upload,
+ * Synchronous calls, like the small-download path (fetch-to-file.ts): the file was walked moments before the upload,
  * so open, fstat, read (at most `maxBytes`, from the page cache) and close return in microseconds, where each would
  * otherwise be a thread-pool round trip; per small file that was most of an upload's local cost.
  */
-export function readSnapshot(absPath: string, name: string, opts: { maxBytes?: number; expectHash?: string } = {}): { bytes: Buffer; hash: string } | null {
+export function readSnapshot(
+  absPath: string,
+  name: string,
+  opts: { maxBytes?: number; expectHash?: string; expectStat?: { size: number; mtimeMs: number } } = {},
+): { bytes: Buffer; hash: string } | null {
   const fd = openSync(absPath, 'r');
   try {
     const before = fstatSync(fd);
     if (before.size > (opts.maxBytes ?? Infinity)) return null;
+    if (opts.expectStat && (before.size !== opts.expectStat.size || before.mtimeMs !== opts.expectStat.mtimeMs)) {
+      throw new LocalChangedError(name, 'it changed since the run looked at it');
+    }
     const bytes = readWholeSync(fd, before.size);
     const hash = qetag(bytes);
     if (opts.expectHash !== undefined) {

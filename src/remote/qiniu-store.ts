@@ -228,7 +228,7 @@ export class QiniuStore implements RemoteStore {
     const token = this.uploadToken(key, opts.insertOnly);
     const fname = path.basename(localPath);
     // A small file is sent from one snapshot in memory, never streamed from a file that may be changing.
-    const snapshot = readSnapshot(localPath, key, { maxBytes: FORM_UPLOAD_LIMIT, expectHash: opts.expectHash });
+    const snapshot = readSnapshot(localPath, key, { maxBytes: FORM_UPLOAD_LIMIT, expectHash: opts.expectHash, expectStat: opts.expectStat });
     if (snapshot) {
       if (this.paceUp) await this.paceUp(snapshot.bytes.length);
       const res = await formUpload({ upBase: this.upBase, token, key, fname, bytes: snapshot.bytes, agent: this.upAgent, operation });

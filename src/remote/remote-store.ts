@@ -76,7 +76,9 @@ export interface UploadOptions {
   /**
    * The file's qetag when it was planned: only those bytes may become the object. Bytes read otherwise (the file
    * changed meanwhile) fail with LocalChangedError before anything is committed. May be absent only for a file up to
-   * FORM_UPLOAD_LIMIT (core/hash-at-upload.ts).
+   * FORM_UPLOAD_LIMIT (core/hash-at-upload.ts), and then `expectStat` says which version may be sent.
    */
   expectHash?: string;
+  /** The file's size and mtime when it was planned: a small file read with other ones fails with LocalChangedError. */
+  expectStat?: { size: number; mtimeMs: number };
 }

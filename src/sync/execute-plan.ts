@@ -7,7 +7,8 @@ import type { ContentCheck } from '../core/content-check.js';
 import { hashKind } from '../core/hash-kind.js';
 import type { FileCheck, Journal, RunCounts, SettledEntry } from '../journal/journal.js';
 import { downloadFromCdnThenOrigin } from './download-from.js';
-import { ensureParentInside, fetchToFile, partialPath, recheckTarget, TargetChangedError } from '../local/fetch-to-file.js';
+import { ensureParentInside, fetchSmallToPart, fetchToFile, partialPath, recheckTarget, SMALL_DOWNLOAD_LIMIT, TargetChangedError } from '../local/fetch-to-file.js';
+import { SmallFileLandings } from './small-file-landings.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { versionKeeping, type VersionEnd } from '../core/versions.js';
 import type { VersionStore } from '../local/version-store.js';
@@ -120,6 +121,8 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
   });
   // Accepted uploads are confirmed in batches, then journaled in batches (confirmations feed `settled`).
   const confirmations = new UploadConfirmations<Action>(deps.remote, fail);
+  // Verified small downloads are fsynced and renamed in batches, then journaled in batches (they feed `settled`).
+  const landings = new SmallFileLandings<Action>(fail);
   const runOne = async (action: Action) => {
     if (wrongRegion) {
       counts.failed++;
@@ -133,7 +136,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     const release = await gate.acquire();
     deps.onEvent?.({ type: 'action-start', action, bytes: transferBytes(action) });
     try {
-      await applyAction(action, deps, counts, settled, confirmations);
+      await applyAction(action, deps, counts, settled, confirmations, landings);
       deps.onEvent?.({ type: 'action-end', action, ok: true });
     } catch (err) {
       await fail(action, err);
@@ -146,6 +149,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
     await applyAll();
   } finally {
     unsetGate();
+    await landings.flush();
     await confirmations.flush();
     await settled.flush();
   }
@@ -165,6 +169,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Execut
       );
     } finally {
       // Before the deletions (which wait for a clean run) and before a failure leaves: what finished is journaled.
+      await landings.flush();
       await confirmations.flush();
       await settled.flush();
     }
@@ -215,6 +220,7 @@ async function applyAction(
   counts: RunCounts,
   settled: JournalBatch<Action>,
   confirmations: UploadConfirmations<Action>,
+  landings: SmallFileLandings<Action>,
 ): Promise<void> {
   const { logger } = deps;
   // A row that ends a version whose bytes were just moved (to the store or the bucket's trash) is committed at once:
@@ -238,10 +244,18 @@ async function applyAction(
             }
           : undefined;
       logger.info(`Getting ${action.key}`);
-      const stat = await download(action.remote, action.path, expected, deps, beforeReplace);
-      counts.downloaded++;
-      counts.bytesDown += action.remote.fsize;
-      await settle({ entry: entryOf(action.key, action.path, action.remote, stat, deps), ended: keeping.ends ?? undefined, check: downloadCheck(action.remote, stat) });
+      const record = async (stat: Awaited<ReturnType<typeof fetchToFile>>) => {
+        counts.downloaded++;
+        counts.bytesDown += action.remote.fsize;
+        await settle({ entry: entryOf(action.key, action.path, action.remote, stat, deps), ended: keeping.ends ?? undefined, check: downloadCheck(action.remote, stat) });
+      };
+      // A new small file lands in a batch (its fsync with others'); the slot is free for the next download meanwhile.
+      if (expected === null && action.remote.fsize <= SMALL_DOWNLOAD_LIMIT) {
+        const written = await downloadWith(fetchSmallToPart, action.remote, action.path, null, deps);
+        await landings.add(written, action, record);
+        return;
+      }
+      await record(await download(action.remote, action.path, expected, deps, beforeReplace));
       return;
     }
     case 'upload': {
@@ -267,6 +281,7 @@ async function applyAction(
           insertOnly: action.expectRemoteHash === null,
           sessions: deps.uploadSessions,
           expectHash: action.local.hash,
+          expectStat: before,
           onProgress: (bytes) => {
             if (bytes > sent) deps.onEvent?.({ type: 'bytes', key: action.key, n: bytes - sent });
             sent = Math.max(sent, bytes);
@@ -446,17 +461,29 @@ async function moveAndSettle<T extends { action: Action; move: { from: string; t
   }
 }
 
-async function download(
+function download(
   object: RemoteObject,
   relPath: string,
   expected: { size: number; mtimeMs: number } | null,
   deps: ExecuteDeps,
   beforeReplace?: (finalPath: string) => Promise<void>,
 ): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
+  return downloadWith(fetchToFile, object, relPath, expected, deps, beforeReplace);
+}
+
+/** One download by `fetch` (whole, or up to the written partial file), through the CDN then the origin, retried. */
+async function downloadWith<R>(
+  fetch: (opts: Parameters<typeof fetchToFile>[0]) => Promise<R>,
+  object: RemoteObject,
+  relPath: string,
+  expected: { size: number; mtimeMs: number } | null,
+  deps: ExecuteDeps,
+  beforeReplace?: (finalPath: string) => Promise<void>,
+): Promise<R> {
   return downloadFromCdnThenOrigin(deps.remote, object.key, deps.logger, (fromOrigin, notRetried) =>
     withRetry(
       () =>
-        fetchToFile({
+        fetch({
           remote: deps.remote,
           paths: deps.paths,
           object,

@@ -262,6 +262,7 @@ describe('kill -9 during batched small downloads (issue #14)', () => {
     let unjournaled = 0;
     let ws: Workspace | undefined;
     let present: string[] = [];
+    let waitingParts: string[] = [];
     // The kill lands between two batch commits nearly always; a kill that happens to follow a commit exactly is retried.
     for (let attempt = 0; attempt < 3 && unjournaled === 0; attempt++) {
       ws = await makeWorkspace(emu, { sync: { direction: 'down', concurrency: '4' } });
@@ -289,6 +290,8 @@ describe('kill -9 during batched small downloads (issue #14)', () => {
       unjournaled = present.length - rows.length;
       expect(unjournaled).toBeGreaterThanOrEqual(0);
       expect(integrity(ws)).toBe('ok');
+      // Verified files still waiting for their batch's fsync and rename stay partial files, never at a final path.
+      waitingParts = (await fsp.readdir(path.join(root, '.qjournal/tmp')).catch(() => [] as string[])).filter((n) => n.endsWith('.part'));
     }
     // Renamed files whose batch never committed: the situation this test is about.
     expect(unjournaled).toBeGreaterThan(0);
@@ -300,5 +303,8 @@ describe('kill -9 during batched small downloads (issue #14)', () => {
     expect(requestsOf(emu, 'download')).toBe(2000 - present.length);
     expect(journalFiles(ws!)).toHaveLength(2000);
     for (const [rel, content] of Object.entries(files)) expect((await fsp.readFile(path.join(ws!.root, rel))).equals(content)).toBe(true);
+    // The partial files the kill left were written over by their downloads and renamed: none is left behind.
+    expect(waitingParts.length).toBeLessThanOrEqual(2000 - present.length);
+    expect((await fsp.readdir(path.join(ws!.root, '.qjournal/tmp'))).filter((n) => n.endsWith('.part'))).toEqual([]);
   });
 });
