@@ -34,10 +34,15 @@ export function runCli(ws, ...args) {
 
 /** `runCli` with extra node options (e.g. `--cpu-prof`). */
 export function runCliWith(ws, nodeArgs, ...args) {
+  return runCliAt(CLI, ws, nodeArgs, ...args);
+}
+
+/** `runCliWith` of another build's CLI (bench/compare-builds-million.mjs). */
+export function runCliAt(cli, ws, nodeArgs, ...args) {
   const rssFile = path.join(ws.dir, `rss-${process.hrtime.bigint()}.txt`);
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [...nodeArgs, '--import', RSS_HOOK, CLI, ...args, '--config', ws.configPath], {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', RSS_HOOK, cli, ...args, '--config', ws.configPath], {
       env: { ...ws.env, QJOURNAL_BENCH_RSS_FILE: rssFile },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
