@@ -1,4 +1,5 @@
 import type { Journal, SettledEntry } from '../journal/journal.js';
+import { SerialBatches } from './serial-batches.js';
 
 /** Finished actions committed together; a batch is also committed this long after its first action finished. */
 export const JOURNAL_BATCH_SIZE = 64;
@@ -13,49 +14,32 @@ export const JOURNAL_BATCH_MS = 100;
  * matches (never overwrites, never re-downloads bytes it can verify). At most `JOURNAL_BATCH_SIZE` rows wait in memory.
  */
 export class JournalBatch<T> {
-  private pending: { item: SettledEntry; owner: T }[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private committing: Promise<void> = Promise.resolve();
+  private readonly batches: SerialBatches<{ item: SettledEntry; owner: T }>;
 
   constructor(
-    private readonly journal: Journal,
+    journal: Journal,
     /** Called for the actions of a batch the journal refused (e.g. a full disk): they count as failed. */
-    private readonly onFailed: (owners: T[], err: unknown) => Promise<void>,
-  ) {}
-
-  add(item: SettledEntry, owner: T): void {
-    this.pending.push({ item, owner });
-    if (this.pending.length >= JOURNAL_BATCH_SIZE) void this.commit();
-    else if (this.timer === null) {
-      this.timer = setTimeout(() => void this.commit(), JOURNAL_BATCH_MS);
-      this.timer.unref();
-    }
-  }
-
-  /** Commit what is pending and wait for every commit started so far. */
-  async flush(): Promise<void> {
-    await this.commit();
-  }
-
-  private commit(): Promise<void> {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    const batch = this.pending;
-    this.pending = [];
+    onFailed: (owners: T[], err: unknown) => Promise<void>,
+  ) {
     // Commits run one after another, in the order the actions finished.
-    this.committing = this.committing.then(async () => {
-      if (batch.length === 0) return;
+    this.batches = new SerialBatches(JOURNAL_BATCH_SIZE, JOURNAL_BATCH_MS, async (batch) => {
       try {
-        await this.journal.recordSettled(batch.map((b) => b.item));
+        await journal.recordSettled(batch.map((b) => b.item));
       } catch (err) {
-        await this.onFailed(
+        await onFailed(
           batch.map((b) => b.owner),
           err,
         );
       }
     });
-    return this.committing;
+  }
+
+  add(item: SettledEntry, owner: T): void {
+    this.batches.add({ item, owner });
+  }
+
+  /** Commit what is pending and wait for every commit started so far. */
+  flush(): Promise<void> {
+    return this.batches.flush();
   }
 }

@@ -2,6 +2,7 @@ import type { RemoteObject } from '../core/types.js';
 import { confirmStored } from '../remote/confirm-stored.js';
 import type { RemoteStore, StoredObject } from '../remote/remote-store.js';
 import { withRetry } from '../remote/retry.js';
+import { SerialBatches } from './serial-batches.js';
 
 /** Uploads confirmed together; a batch is also sent this long after its first upload was accepted. */
 export const CONFIRM_BATCH_SIZE = 200;
@@ -17,54 +18,34 @@ export const CONFIRM_BATCH_MS = 100;
  * hashes agree, like any unjournaled file on both sides. Nothing is overwritten on the strength of an unconfirmed row.
  */
 export class UploadConfirmations<T> {
-  private pending: { stored: StoredObject; owner: T; then: (object: RemoteObject) => Promise<void> }[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private confirming: Promise<void> = Promise.resolve();
+  private readonly batches: SerialBatches<{ stored: StoredObject; owner: T; then: (object: RemoteObject) => Promise<void> }>;
 
-  constructor(
-    private readonly remote: Pick<RemoteStore, 'statMany'>,
-    private readonly onFailed: (owner: T, err: unknown) => Promise<void>,
-  ) {}
-
-  add(stored: StoredObject, owner: T, then: (object: RemoteObject) => Promise<void>): void {
-    this.pending.push({ stored, owner, then });
-    if (this.pending.length >= CONFIRM_BATCH_SIZE) void this.send();
-    else if (this.timer === null) {
-      this.timer = setTimeout(() => void this.send(), CONFIRM_BATCH_MS);
-      this.timer.unref();
-    }
-  }
-
-  /** Confirm what is pending and wait for every confirmation (and its `then`) started so far. */
-  async flush(): Promise<void> {
-    await this.send();
-  }
-
-  private send(): Promise<void> {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    const batch = this.pending;
-    this.pending = [];
+  constructor(remote: Pick<RemoteStore, 'statMany'>, onFailed: (owner: T, err: unknown) => Promise<void>) {
     // One batch after another, in the order the uploads were accepted.
-    this.confirming = this.confirming.then(async () => {
-      if (batch.length === 0) return;
+    this.batches = new SerialBatches(CONFIRM_BATCH_SIZE, CONFIRM_BATCH_MS, async (batch) => {
       let stats: (RemoteObject | null)[];
       try {
-        stats = await withRetry(() => this.remote.statMany(batch.map((b) => b.stored.key)));
+        stats = await withRetry(() => remote.statMany(batch.map((b) => b.stored.key)));
       } catch (err) {
-        for (const b of batch) await this.onFailed(b.owner, err);
+        for (const b of batch) await onFailed(b.owner, err);
         return;
       }
       for (const [i, b] of batch.entries()) {
         try {
           await b.then(confirmStored(b.stored, stats[i]));
         } catch (err) {
-          await this.onFailed(b.owner, err);
+          await onFailed(b.owner, err);
         }
       }
     });
-    return this.confirming;
+  }
+
+  add(stored: StoredObject, owner: T, then: (object: RemoteObject) => Promise<void>): void {
+    this.batches.add({ stored, owner, then });
+  }
+
+  /** Confirm what is pending and wait for every confirmation (and its `then`) started so far. */
+  flush(): Promise<void> {
+    return this.batches.flush();
   }
 }
