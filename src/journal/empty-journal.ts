@@ -16,8 +16,6 @@ export function emptyJournal(file: string): Journal {
     loadUploadSession: async () => null,
     fileCheck: async () => null,
     unverifiedCopies: async () => [],
-    cachedRegion: async () => null,
-    cacheRegion: refuse,
     currentVersion: async () => null,
     listVersions: async () => [],
     versionsAt: async () => [],

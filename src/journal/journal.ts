@@ -61,9 +61,6 @@ export interface Journal {
   fileCheck(key: string, remoteHash: string): Promise<FileCheck | null>;
   /** Copies checked only by MD5 or size (their hash cannot be reproduced), in key order, current rows only. */
   unverifiedCopies(): Promise<UnverifiedCopy[]>;
-  /** The cached region query answer for `bucket` when asked the same way and not expired at `nowMs`. */
-  cachedRegion(bucket: string, asked: string, nowMs: number): Promise<string | null>;
-  cacheRegion(bucket: string, asked: string, answer: string, expiresAtMs: number): Promise<void>;
   /**
    * `recordEntry` for several finished actions in one transaction (all or none): a sync commits its transfers in
    * small batches instead of one transaction per file. Each item must already be an observed, durable state.

@@ -43,14 +43,14 @@ export function storeRegionAnswer(file: string, bucket: string, asked: string, a
   }
 }
 
-export function selectCachedRegion(sqlite: Database.Database, bucket: string, asked: string, nowMs: number): string | null {
+function selectCachedRegion(sqlite: Database.Database, bucket: string, asked: string, nowMs: number): string | null {
   const row = sqlite
     .prepare<[string, string, number], { answer: string }>('select answer from region_cache where bucket = ? and asked = ? and expires_at > ?')
     .get(bucket, asked, nowMs);
   return row?.answer ?? null;
 }
 
-export function upsertCachedRegion(sqlite: Database.Database, bucket: string, asked: string, answer: string, fetchedAtMs: number, expiresAtMs: number): void {
+function upsertCachedRegion(sqlite: Database.Database, bucket: string, asked: string, answer: string, fetchedAtMs: number, expiresAtMs: number): void {
   sqlite
     .prepare(
       `insert into region_cache (bucket, asked, answer, fetched_at, expires_at) values (?, ?, ?, ?, ?)

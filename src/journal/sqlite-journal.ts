@@ -27,7 +27,6 @@ import { refreshSnapshot, snapshotPages, tablePages } from './entry-pages.js';
 import { ENTRY_COLUMNS, fromPage, toEntry, type EntryPage, type EntryRow } from './entry-row.js';
 import type { EntryPagesInput } from './entry-pages-worker.js';
 import { kyselyOver } from './kysely-over.js';
-import { selectCachedRegion, upsertCachedRegion } from './region-cache.js';
 import { lastGoodPath } from './last-good.js';
 import type { Database as Schema, FileChecksTable, FilesTable, RunsTable } from './schema.js';
 
@@ -154,16 +153,6 @@ export class SqliteJournal implements Journal {
     return this.reads()
       .unverified.all()
       .map((r) => ({ key: r.key, path: r.path, verifiedBy: r.verified_by as VerifiedBy, hashKind: r.hash_kind as HashKind }));
-  }
-
-  async cachedRegion(bucket: string, asked: string, nowMs: number): Promise<string | null> {
-    if (!this.opts.hasChecks) return null;
-    return selectCachedRegion(this.sqlite, bucket, asked, nowMs);
-  }
-
-  async cacheRegion(bucket: string, asked: string, answer: string, expiresAtMs: number): Promise<void> {
-    this.assertWritable();
-    upsertCachedRegion(this.sqlite, bucket, asked, answer, Date.now(), expiresAtMs);
   }
 
   async recordEntries(entries: readonly JournalEntry[]): Promise<void> {

@@ -57,9 +57,10 @@ export async function resolveHosts(config: Config, credentials: Credentials, now
   }
 
   const scheme = config.regionQuery.startsWith('https:') ? 'https' : 'http';
-  const origin = hostsFromAnswer(answer, scheme, 'auto').origin;
+  const asAnswered = hostsFromAnswer(answer, scheme, 'auto');
+  const origin = asAnswered.origin;
   if (config.endpoints) return { hosts: hostsFromEndpoints(config.endpoints, origin), remember, warning: null };
-  if (config.region === 'auto') return { hosts: hostsFromAnswer(answer, scheme, 'auto'), remember, warning: null };
+  if (config.region === 'auto') return { hosts: asAnswered, remember, warning: null };
   if (answer.regionId !== 'unknown' && answer.regionId !== config.region) {
     throw new ConfigError([
       {

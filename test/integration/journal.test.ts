@@ -8,6 +8,7 @@ import type { JournalEntry } from '../../src/core/types.js';
 import { JournalCorruptError } from '../../src/errors.js';
 import type { Journal, RunCounts } from '../../src/journal/journal.js';
 import { openJournal } from '../../src/journal/open-journal.js';
+import { readCachedRegion, storeRegionAnswer } from '../../src/journal/region-cache.js';
 import type { UploadSessionStore } from '../../src/remote/multipart-upload.js';
 
 let dir: string;
@@ -479,15 +480,17 @@ describe('file checks (migration 004)', () => {
     const reader = await journalAt(file, { readonly: true });
     expect(await reader.unverifiedCopies()).toEqual([]);
     expect(await reader.fileCheck('a', 'opaque-a')).toBeNull();
-    expect(await reader.cachedRegion('bkt', 'uc', Date.now())).toBeNull();
+    expect(readCachedRegion(file, 'bkt', 'uc', Date.now())).toBeNull();
+    expect(storeRegionAnswer(file, 'bkt', 'uc', '{}', Date.now() + 1000)).toBe(false);
   });
 
   it('the region cache answers until it expires, and only for the same question', async () => {
     const j = await journalAt();
-    await j.cacheRegion('bkt', 'https://uc.qiniuapi.com ak', '{"region":"z2"}', 2_000);
-    expect(await j.cachedRegion('bkt', 'https://uc.qiniuapi.com ak', 1_999)).toBe('{"region":"z2"}');
-    expect(await j.cachedRegion('bkt', 'https://uc.qiniuapi.com ak', 2_000)).toBeNull();
-    expect(await j.cachedRegion('bkt', 'http://127.0.0.1:9 ak', 1_000)).toBeNull();
-    expect(await j.cachedRegion('other', 'https://uc.qiniuapi.com ak', 1_000)).toBeNull();
+    await j.close();
+    expect(storeRegionAnswer(file, 'bkt', 'https://uc.qiniuapi.com ak', '{"region":"z2"}', 2_000)).toBe(true);
+    expect(readCachedRegion(file, 'bkt', 'https://uc.qiniuapi.com ak', 1_999)).toBe('{"region":"z2"}');
+    expect(readCachedRegion(file, 'bkt', 'https://uc.qiniuapi.com ak', 2_000)).toBeNull();
+    expect(readCachedRegion(file, 'bkt', 'http://127.0.0.1:9 ak', 1_000)).toBeNull();
+    expect(readCachedRegion(file, 'other', 'https://uc.qiniuapi.com ak', 1_000)).toBeNull();
   });
 });
