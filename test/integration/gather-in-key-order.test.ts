@@ -223,16 +223,29 @@ describe('gatherInKeyOrder', () => {
     const streamed = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], options: OPTIONS });
     expect(streamed).toMatchObject({ settled: 2500, remoteCount: 2500, journalCount: 2500, remote: [], local: [], journal: [] });
 
-    // One edited file: planned together with its folder's other files as context, not with the whole tree.
+    // One edited file: an upload looks up no other key's name, so it is planned alone.
     await fsp.writeFile(path.join(root, 'd3/f3.txt'), 'edited');
     const again = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], options: OPTIONS });
+    expect(again.local.map((f) => f.path)).toEqual(['d3/f3.txt']);
+    expect(again.journal.map((e) => e.key)).toEqual(['d3/f3.txt']);
+    expect(again.settled).toBe(2499);
+
+    // Edited on both sides too (keep-both): the conflict copy's first name is a settled file's, so that file is planned
+    // beside it (and the copy takes the next name), and nothing else is.
+    const copy = 'd3/f3 (conflict 1970-01-01 0000).txt';
+    await fsp.writeFile(path.join(root, copy), 'an earlier copy');
+    const st = statSync(path.join(root, copy));
+    emu.seed({ [copy]: 'an earlier copy', 'd3/f3.txt': 'edited there' });
+    const copyObject = emu.objects().get(copy)!;
+    const copyRow = { key: copy, path: copy, remoteHash: copyObject.hash, fsize: copyObject.fsize, putTime: copyObject.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId };
+    await journal.recordEntries([copyRow]);
+    const conflicted = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], options: OPTIONS });
     await journal.close();
-    expect(again.local.map((f) => f.path)).toContain('d3/f3.txt');
-    expect(again.settled + again.journal.length).toBe(2500);
-    // Context: the other files of d3/ (they could clash with a conflict copy) and one row for each other folder.
-    const inD3 = Object.keys(content).filter((k) => k.startsWith('d3/')).length;
-    expect(again.journal.map((e) => e.key).filter((k) => !k.startsWith('d3/'))).toHaveLength(6);
-    expect(again.journal.length).toBe(inD3 + 6);
+    expect(conflicted.journal.map((e) => e.key)).toEqual([copy, 'd3/f3.txt']);
+    expect(conflicted.settled).toBe(2499);
+    const planned = planSync({ ...conflicted, prefix: '', options: OPTIONS });
+    const keepBoth = planned.items.find((i) => i.key === 'd3/f3.txt')!.action;
+    expect(keepBoth).toMatchObject({ kind: 'keep-both', conflictPath: 'd3/f3 (conflict 1970-01-01 0000 2).txt' });
   });
 
   /** The store, listing its objects in the wrong order: `b` before `a`. */
