@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapKeys } from '../../src/core/keys.js';
-import { planSync } from '../../src/core/plan.js';
+import { conflictSegment, conflictStamp, planSync } from '../../src/core/plan.js';
 import type { Action, JournalEntry, Plan, PlanOptions } from '../../src/core/types.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openJournal } from '../../src/journal/open-journal.js';
@@ -150,6 +150,113 @@ async function build(seed: number, root: string, dbPath: string): Promise<Scenar
   };
 }
 
+const NOW = new Date('2026-12-01T12:00:00Z');
+
+/**
+ * A backed-up state (every key in sync, at the paths its keys had then), then changes aimed at the rules that look at
+ * other keys, mostly on a case-insensitive disk: new keys below a settled file (`x` → `x%`) and changes to files at
+ * `x%`, conflicts beside settled files named as their copies would be, local files at another name of a settled key,
+ * new keys of a settled key's name in another case (or below it), renames by hash on either side, and journal rows
+ * left at a path another key's file holds.
+ */
+async function buildAimed(seed: number, root: string, dbPath: string): Promise<Scenario> {
+  const next = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  const prefix = pick(PREFIXES);
+  const before = new Set(randomKeys(next, prefix));
+  for (const key of [...before]) if (next() < 0.15) before.add(`${key}/${pick(SEGMENTS) || 'b'}`);
+  const stamp = conflictStamp(NOW);
+  // Not beside `..`: its copy `.. (conflict …)` at the top is refused by resolveInside (a bug of its own, left for now).
+  const conflicted = [...before].filter((key) => next() < 0.1 && !key.slice(prefix.length).startsWith('..'));
+  for (const key of conflicted) {
+    const rest = key.slice(prefix.length);
+    const dir = prefix + rest.slice(0, rest.lastIndexOf('/') + 1);
+    const base = rest.slice(rest.lastIndexOf('/') + 1);
+    before.add(dir + conflictSegment(base, stamp, 1, dir === prefix));
+    if (next() < 0.5) before.add(dir + conflictSegment(base, stamp, 2, dir === prefix));
+  }
+  const mapped = mapKeys(before, prefix);
+  emu.reset();
+  await fsp.mkdir(root, { recursive: true });
+  const content: Record<string, string> = {};
+  for (const key of before) content[key] = `v${Math.floor(next() * 4)}`;
+  emu.seed(content);
+  const onDisk = new Map<string, string>();
+  for (const key of before) {
+    const m = mapped.get(key)!;
+    if (m.kind !== 'mapped') continue;
+    const abs = path.join(root, m.path);
+    try {
+      await fsp.mkdir(path.dirname(abs), { recursive: true });
+      await fsp.writeFile(abs, content[key], { flag: 'wx' });
+      onDisk.set(key, m.path);
+    } catch {
+      // A folder and a file of the same name (or a name the disk cannot hold): this key has no local file.
+    }
+  }
+  const journal = await openJournal(dbPath);
+  const runId = await journal.startRun({ command: 'test', direction: 'both' });
+  const listed = emu.objects();
+  const rows: JournalEntry[] = [];
+  const owners = [...onDisk];
+  // Keys whose objects stay: a row left at another key's path (with that file's size and mtime), and that key. Both
+  // keep their objects because the in-memory gather has the journal in table order, not key order: where two keys
+  // only the journal knows claim one file, the two gathers would let different keys claim it first, and (with the
+  // row's own size and mtime) `hashAmbiguous`, which compares a file with the last row at its path, would differ too.
+  const pinned = new Set<string>();
+  for (const [key, p] of onDisk) {
+    const object = listed.get(key)!;
+    const [owner, at] = next() < 0.05 ? pick(owners) : [key, p];
+    if (owner !== key) pinned.add(key).add(owner);
+    const st = statSync(path.join(root, at));
+    rows.push({ key, path: at, remoteHash: object.hash, fsize: object.fsize, putTime: object.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId });
+  }
+  await journal.recordEntries(rows);
+  if (seed % 2 === 0) await journal.refreshSnapshot();
+  await journal.close();
+
+  const write = async (p: string, body: string) => {
+    const abs = path.join(root, p);
+    await fsp.mkdir(path.dirname(abs), { recursive: true }).catch(() => {});
+    await fsp.writeFile(abs, body).catch(() => {});
+  };
+  const files = [...onDisk];
+  for (const key of conflicted) {
+    const p = onDisk.get(key);
+    if (p === undefined) continue;
+    emu.seed({ [key]: `${content[key]}-there` });
+    await write(p, `${content[key]}-here!`);
+  }
+  for (const [key, p] of files) {
+    const r = next();
+    if (pinned.has(key)) continue;
+    const upper = key.slice(0, prefix.length) + key.slice(prefix.length).toUpperCase();
+    if (r < 0.1) emu.seed({ [`${key}/${pick(SEGMENTS) || 'n'}`]: 'new below' });
+    else if (r < 0.17) await write(`${p}%`, 'another name');
+    else if (r < 0.24 && upper !== key) emu.seed({ [upper]: 'other case' });
+    else if (r < 0.28 && upper !== key) emu.seed({ [`${upper}/z`]: 'below the other case' });
+    else if (r < 0.32) {
+      await fsp.rm(path.join(root, p), { force: true });
+      await write(`moved/${p}`, content[key]);
+    } else if (r < 0.36) {
+      emu.renameObject(key, `${prefix}moved/${key.slice(prefix.length)}`);
+    } else if (r < 0.4) await write(p, `${content[key]}+edited`);
+    else if (r < 0.43) emu.deleteObject(key);
+    else if (r < 0.47) await fsp.rm(path.join(root, p), { force: true });
+  }
+  return {
+    prefix,
+    exclude: next() < 0.2 ? ['*.tmp'] : [],
+    options: {
+      direction: pick(['both', 'both', 'down', 'up'] as const),
+      deletes: pick(['keep', 'mirror'] as const),
+      conflict: pick(['keep-both', 'keep-both', 'remote', 'local', 'report'] as const),
+      now: NOW,
+      caseInsensitive: next() < 0.7,
+    },
+  };
+}
+
 /** What a plan does: every item except the in-sync ones without an action, which are only counted. */
 function essence(plan: Plan) {
   const acted = plan.items.filter((i) => !(i.state === 'in-sync' && i.action === null)).map((i) => ({ ...i, action: i.action && comparable(i.action) }));
@@ -164,10 +271,10 @@ function comparable(action: Action): Action {
   return { ...action, remote: { key, hash, fsize, putTime: 0 } };
 }
 
-async function planBoth(seed: number) {
-  const root = path.join(dir, `s${seed}`, 'root');
-  const dbPath = path.join(dir, `s${seed}`, 'journal.db');
-  const scenario = await build(seed, root, dbPath);
+async function planBoth(seed: number, builder = build) {
+  const root = path.join(dir, `${builder.name}-${seed}`, 'root');
+  const dbPath = path.join(dir, `${builder.name}-${seed}`, 'journal.db');
+  const scenario = await builder(seed, root, dbPath);
   const journal = await openJournal(dbPath, { readonly: true });
   try {
     const deps = { remote: store, journal, root, prefix: scenario.prefix, exclude: scenario.exclude };
@@ -200,6 +307,19 @@ describe('gatherInKeyOrder', () => {
     expect(settledTotal).toBeGreaterThan(80);
     expect(actedTotal).toBeGreaterThan(1500);
   }, 120_000);
+
+  it('plans exactly what the in-memory gather plans, over 150 backed-up states changed where keys meet', async () => {
+    let settledTotal = 0;
+    let actedTotal = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const { inMemory, streamed, settled } = await planBoth(seed, buildAimed);
+      expect(essence(streamed), `seed ${seed}`).toEqual(essence(inMemory));
+      settledTotal += settled;
+      actedTotal += essence(inMemory).acted.length;
+    }
+    expect(settledTotal).toBeGreaterThan(1200);
+    expect(actedTotal).toBeGreaterThan(1000);
+  }, 180_000);
 
   it('settles every key of a backed-up tree and plans none (a no-op holds nothing but counts)', async () => {
     const root = path.join(dir, 'noop', 'root');
