@@ -172,8 +172,10 @@ async function buildAimed(seed: number, root: string, dbPath: string): Promise<S
     const rest = key.slice(prefix.length);
     const dir = prefix + rest.slice(0, rest.lastIndexOf('/') + 1);
     const base = rest.slice(rest.lastIndexOf('/') + 1);
-    before.add(dir + conflictSegment(base, stamp, 1, dir === prefix));
-    if (next() < 0.5) before.add(dir + conflictSegment(base, stamp, 2, dir === prefix));
+    // Now and then in another case: the same file only on a case-insensitive disk.
+    const cased = (segment: string) => (next() < 0.3 ? segment.toUpperCase() : segment);
+    before.add(dir + cased(conflictSegment(base, stamp, 1, dir === prefix)));
+    if (next() < 0.5) before.add(dir + cased(conflictSegment(base, stamp, 2, dir === prefix)));
   }
   const mapped = mapKeys(before, prefix);
   emu.reset();
