@@ -125,7 +125,8 @@ async function addContext(
     if (context.length === 0) return;
     for (const entry of context) planned.add(entry.key);
     out.settled -= context.length;
-    // In key order, as the in-memory gather has them: the planner's first-wins choices follow its input order.
+    // In key order, among the listing's objects as the in-memory gather has them: the planner's first-wins choices
+    // follow its input order.
     out.journal = mergeInKeyOrder(out.journal, context);
     out.remote = mergeInKeyOrder(
       out.remote,
@@ -137,7 +138,7 @@ async function addContext(
   throw new ContextUnsettledError(MAX_CONTEXT_PASSES);
 }
 
-/** Enough for every chain of look-ups a state can make (each pass adds the rows the last one asked about). */
+/** The tests' states settle within 3 passes; one that needs more is planned from the in-memory gather instead. */
 const MAX_CONTEXT_PASSES = 10;
 
 /** `sorted` and `more` (each in key order) as one array in key order. */
