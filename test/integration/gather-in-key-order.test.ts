@@ -10,7 +10,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openJournal } from '../../src/journal/open-journal.js';
 import type { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { gatherState, hashAmbiguous } from '../../src/sync/gather.js';
-import { gatherInKeyOrder, KeyOrderError } from '../../src/sync/gather-in-key-order.js';
+import { ContextUnsettledError, gatherInKeyOrder, KeyOrderError } from '../../src/sync/gather-in-key-order.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Logger } from '../../src/log/logger.js';
 import { runSync } from '../../src/sync/run-sync.js';
@@ -368,6 +368,46 @@ describe('gatherInKeyOrder', () => {
     const planned = planSync({ ...conflicted, prefix: '', options: OPTIONS });
     const keepBoth = planned.items.find((i) => i.key === 'd3/f3.txt')!.action;
     expect(keepBoth).toMatchObject({ kind: 'keep-both', conflictPath: 'd3/f3 (conflict 1970-01-01 0000 2).txt' });
+  });
+
+  it('plans from the in-memory gather when the context is still growing after 10 passes', async () => {
+    // A conflict whose copy's first 11 names are settled files: each pass finds the name the last plan took next.
+    emu.reset();
+    const ws = await makeWorkspace(emu, { sync: { direction: 'both', conflict: 'keep-both' } });
+    const { config } = await loadConfig(ws.configPath, ws.env);
+    const now = new Date('2026-12-01T12:00:00Z');
+    const stamp = conflictStamp(now);
+    const copies = Array.from({ length: 11 }, (_, i) => conflictSegment('c.txt', stamp, i + 1, true));
+    const content: Record<string, string> = { 'c.txt': 'old', 'x.txt': 'x' };
+    for (const copy of copies) content[copy] = copy;
+    emu.seed(content);
+    const writer = await openJournal(config.journal.path);
+    const runId = await writer.startRun({ command: 'test', direction: 'both' });
+    const rows: JournalEntry[] = [];
+    for (const [key, object] of emu.objects()) {
+      await fsp.mkdir(config.local.root, { recursive: true });
+      await fsp.writeFile(path.join(config.local.root, key), content[key]);
+      const st = statSync(path.join(config.local.root, key));
+      rows.push({ key, path: key, remoteHash: object.hash, fsize: object.fsize, putTime: object.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId });
+    }
+    await writer.recordEntries(rows);
+    await writer.close();
+    emu.seed({ 'c.txt': 'new there' });
+    await fsp.writeFile(path.join(config.local.root, 'c.txt'), 'new here!');
+
+    const options: PlanOptions = { ...OPTIONS, now };
+    const journal = await openJournal(config.journal.path, { readonly: true });
+    try {
+      const gathering = gatherInKeyOrder({ remote: store, journal, root: config.local.root, prefix: '', exclude: [], options });
+      await expect(gathering).rejects.toBeInstanceOf(ContextUnsettledError);
+    } finally {
+      await journal.close();
+    }
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {}, close: async () => {} };
+    const { plan } = await runSync({ config, remote: store, logger, dryRun: true, now });
+    expect(warnings).toEqual([expect.stringMatching(/still growing after 10 passes.*in memory instead/)]);
+    expect(plan.items.find((i) => i.key === 'c.txt')?.action).toMatchObject({ kind: 'keep-both', conflictPath: conflictSegment('c.txt', stamp, 12, true) });
   });
 
   /** The store, listing its objects in the wrong order: `b` before `a`. */
