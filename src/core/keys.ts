@@ -24,6 +24,7 @@
  * A local name is accepted only in this canonical form (escaping what it decodes to gives the same name back), so each
  * key has exactly one path and each path at most one key.
  */
+import type { LookedUp } from './looked-up.js';
 
 export type KeyMapping = { kind: 'mapped'; path: string } | { kind: 'unmappable'; reason: string };
 export type PathMapping = { kind: 'mapped'; key: string } | { kind: 'unmappable'; reason: string };
@@ -67,6 +68,8 @@ export function mapKeys(keys: Iterable<string>, prefix: string): Map<string, Key
 export interface KeyMapper {
   /** The canonical local path of `key`, or why it has none. */
   map(key: string): string | { reason: string };
+  /** The same mapping, telling `lookedUp` each folder it asks about (as a key: is `key` a folder?). */
+  seenBy(lookedUp: LookedUp): KeyMapper;
 }
 
 /**
@@ -77,8 +80,18 @@ export interface KeyMapper {
 export function keyMapper(prefix: string, ...keySets: Iterable<string>[]): KeyMapper {
   const folders = new Set<string>();
   for (const keys of keySets) addFolderRests(folders, keys, prefix);
-  return { map: (key) => mapOneKey(key, prefix, folders) };
+  return mapperOver(prefix, folders);
 }
+
+/** `folders`: the key rests (below the prefix) that have keys below them. */
+function mapperOver(prefix: string, folders: FolderRests): KeyMapper {
+  return {
+    map: (key) => mapOneKey(key, prefix, folders),
+    seenBy: (lookedUp) => mapperOver(prefix, { has: (rest) => (lookedUp.key(prefix + rest), folders.has(rest)) }),
+  };
+}
+
+type FolderRests = Pick<ReadonlySet<string>, 'has'>;
 
 /**
  * The inverse for local relative paths (`/`-separated): a path maps to a key only when it is the canonical name of that
@@ -189,7 +202,7 @@ function addFolderRests(folders: Set<string>, keys: Iterable<string>, prefix: st
   }
 }
 
-function mapOneKey(key: string, prefix: string, folders: ReadonlySet<string>): string | { reason: string } {
+function mapOneKey(key: string, prefix: string, folders: FolderRests): string | { reason: string } {
   if (!key.startsWith(prefix)) return { reason: `does not start with the bucket prefix ${JSON.stringify(prefix)}` };
   const rest = prefix === '' ? key : key.slice(prefix.length);
   const mark = folders.has(rest) ? BESIDE_FOLDER_MARK : '';

