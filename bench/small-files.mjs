@@ -12,11 +12,14 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import qiniu from 'qiniu';
 import { startEmulator } from '../dist/src/emulator/index.js';
-import { repo, runCliWith, timeCommandCpu, workspace } from './lib.mjs';
+import { repo, runCliAt, runCliWith, timeCommandCpu, workspace } from './lib.mjs';
 
 const FLOOR_GET = path.join(repo, 'bench/floor-get.mjs');
 const FLOOR_UPLOAD = path.join(repo, 'bench/floor-upload.mjs');
 /** `BENCH_CPU_PROF=DIR`: qjournal runs write a V8 CPU profile there. */
+// `BEFORE_CLI=<another checkout>/dist/cli/qjournal.js`: that build runs too, alternately, as "qjournal before" (an A/B
+// of a change on one loaded machine, where separate runs of this benchmark differ by more than the change).
+const BEFORE_CLI = process.env.BEFORE_CLI;
 const cpuProfArgs = () => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []);
 
 /** Sizes of 1–64 KiB, the same for every run (a small LCG, not Math.random). */
@@ -116,15 +119,26 @@ export async function benchSmallDown({ small = 20_000, oneMiB = 10, hundredMiB =
       return withServerCpu(() => runCliWith(ws, cpuProfArgs(), 'sync'));
     };
 
-    const times = { floor: [], aria: [], qjournal: [] };
+    const before = async () => {
+      const ws = workspace('small-down/before', emu, { concurrency });
+      execSync('sync');
+      return withServerCpu(() => runCliAt(BEFORE_CLI, ws, [], 'sync'));
+    };
+
+    const times = { floor: [], aria: [], qjournal: [], before: [] };
     for (let i = 0; i < runs; i++) {
       times.floor.push(await floor());
       times.aria.push(await aria());
+      // The two builds swap places every round: the one right after aria2c ran slower, whichever it was.
+      if (BEFORE_CLI && i % 2 === 1) times.before.push(await before());
       times.qjournal.push(await qjournal());
+      if (BEFORE_CLI && i % 2 === 0) times.before.push(await before());
     }
     const n = keys.length;
     console.log(`${runs} rounds (${n} files):`);
-    summarize(n, [['floor (GET + write, keep-alive)', 'floor'], [`aria2c -j${concurrency}`, 'aria'], ['qjournal sync', 'qjournal']], times);
+    const rows = [['floor (GET + write, keep-alive)', 'floor'], [`aria2c -j${concurrency}`, 'aria'], ['qjournal sync', 'qjournal']];
+    summarize(n, BEFORE_CLI ? [...rows, ['qjournal before (BEFORE_CLI)', 'before']] : rows, times);
+    if (BEFORE_CLI) console.log(`qjournal / before: ${(medianOf(times.qjournal).ms / medianOf(times.before).ms).toFixed(2)}x wall median, CPU ${(medianOf(times.qjournal).cpuMs / medianOf(times.before).cpuMs).toFixed(2)}x`);
     const ratio = bestOf(times.qjournal).ms / bestOf(times.floor).ms;
     const medianRatio = medianOf(times.qjournal).ms / medianOf(times.floor).ms;
     const cpuRatio = Math.min(...times.qjournal.map((r) => r.cpuMs)) / Math.min(...times.floor.map((r) => r.cpuMs));
