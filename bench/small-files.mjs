@@ -1,5 +1,5 @@
 // Many small files at the speed of the wire (issue #14). Two benchmarks, each a ratio against a floor measured in the
-// same run against the same emulator, at the same concurrency, alternating with qjournal (best of `runs` each):
+// same run against the same emulator, at the same concurrency, alternating with qjournal in a rotating order (best and median of `runs`):
 // - small-down: an initial backup of N small files (1–64 KiB, plus a few 1 MiB and 100 MiB ones) vs bench/floor-get.mjs
 //   (GET each URL over keep-alive connections and write it: no verification, no fsync, no journal); aria2c on the
 //   same URLs beside it. Goal: qjournal <= 1.3x the floor.
@@ -125,14 +125,16 @@ export async function benchSmallDown({ small = 20_000, oneMiB = 10, hundredMiB =
       return withServerCpu(() => runCliAt(BEFORE_CLI, ws, [], 'sync'));
     };
 
-    const times = { floor: [], aria: [], qjournal: [], before: [] };
+    const contenders = [['floor', floor], ['aria', aria], ['qjournal', qjournal]];
+    if (BEFORE_CLI) contenders.push(['before', before]);
+    const times = Object.fromEntries(contenders.map(([name]) => [name, []]));
     for (let i = 0; i < runs; i++) {
-      times.floor.push(await floor());
-      times.aria.push(await aria());
-      // The two builds swap places every round: the one right after aria2c ran slower, whichever it was.
-      if (BEFORE_CLI && i % 2 === 1) times.before.push(await before());
-      times.qjournal.push(await qjournal());
-      if (BEFORE_CLI && i % 2 === 0) times.before.push(await before());
+      // Each round starts with the next contender: a run right after another one's 836 MiB of writes and deletes
+      // went ~20 % slower, whoever it was, so no contender may always take the same place.
+      for (let j = 0; j < contenders.length; j++) {
+        const [name, run] = contenders[(i + j) % contenders.length];
+        times[name].push(await run());
+      }
     }
     const n = keys.length;
     console.log(`${runs} rounds (${n} files):`);
@@ -181,11 +183,17 @@ export async function benchSmallUp({ small = 5_000, concurrency = 4, runs = 3 } 
       if (emu.objects().size !== small) throw new Error(`qjournal uploaded ${emu.objects().size} of ${small}`);
       return run;
     };
+    const floorChecked = async () => {
+      const run = await floor();
+      if (emu.objects().size !== small) throw new Error(`the floor uploaded ${emu.objects().size} of ${small}`);
+      return run;
+    };
     const times = { floor: [], qjournal: [] };
     for (let i = 0; i < runs; i++) {
-      times.floor.push(await floor());
-      if (emu.objects().size !== small) throw new Error(`the floor uploaded ${emu.objects().size} of ${small}`);
+      // Alternately first: neither always runs right after the other's writes.
+      if (i % 2 === 0) times.floor.push(await floorChecked());
       times.qjournal.push(await qjournal());
+      if (i % 2 === 1) times.floor.push(await floorChecked());
     }
     console.log(`${runs} rounds (${small} files):`);
     summarize(small, [['floor (form uploads, keep-alive)', 'floor'], ['qjournal sync --direction up', 'qjournal']], times);
