@@ -9,7 +9,7 @@ import { LocalChangedError } from '../errors.js';
  * with LocalChangedError, and with `expectStat` (its size and mtime when the run planned it) it must still have those
  * when it is opened. null when the file is larger than `maxBytes` (nothing read): the caller sends it another way.
  *
- * Synchronous calls, like the small-download path (fetch-to-file.ts): the file was walked moments before the upload,
+ * Synchronous calls, like the small-download path (local/partial-file.ts writeSmallPart): the file was walked moments before the upload,
  * so open, fstat, read (at most `maxBytes`, from the page cache) and close return in microseconds, where each would
  * otherwise be a thread-pool round trip; per small file that was most of an upload's local cost.
  */

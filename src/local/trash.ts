@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ensureParentInside } from './fetch-to-file.js';
+import { ensureParentInside } from './download-target.js';
 import { resolveInside, type RootPaths } from './root-paths.js';
 
 /** `YYYYMMDD-HHMMSS` in UTC: the trash folder of one run. */

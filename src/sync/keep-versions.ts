@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { remoteTrashKey } from '../core/remote-trash.js';
 import type { VersionEnd, VersionOrigin } from '../core/versions.js';
 import type { Journal } from '../journal/journal.js';
-import { TargetChangedError } from '../local/fetch-to-file.js';
+import { TargetChangedError } from '../local/download-target.js';
 import { hashFile } from '../local/hash-file.js';
 import type { VersionStore } from '../local/version-store.js';
 import type { RemoteStore } from '../remote/remote-store.js';

@@ -6,7 +6,7 @@ import { parseRemoteTrashKey, REMOTE_TRASH_PREFIX } from '../core/remote-trash.j
 import type { JournalEntry } from '../core/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
-import { fetchToFile } from '../local/fetch-to-file.js';
+import { fetchToFile } from './fetch-to-file.js';
 import { downloadFromCdnThenOrigin } from './download-from.js';
 import { resolveInside, rootPaths } from '../local/root-paths.js';
 import { findInTrash } from '../local/trash.js';

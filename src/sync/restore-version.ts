@@ -7,7 +7,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { Journal, RunCounts, RunOutcome } from '../journal/journal.js';
 import { recordedRun, underLock, ZERO_COUNTS } from './locked-run.js';
-import { ensureParentInside } from '../local/fetch-to-file.js';
+import { ensureParentInside } from '../local/download-target.js';
 import { hashFile } from '../local/hash-file.js';
 import { resolveInside, rootPaths, type RootPaths } from '../local/root-paths.js';
 import { VersionStore } from '../local/version-store.js';

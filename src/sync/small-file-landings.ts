@@ -1,4 +1,4 @@
-import { landSmallPart, syncPart, type WrittenPart } from '../local/fetch-to-file.js';
+import { landSmallPart, syncPart, type WrittenPart } from '../local/partial-file.js';
 
 /** Small downloads fsynced together; a batch is also landed this long after its first file was written. */
 export const LANDING_BATCH_SIZE = 32;

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import type { VersionRecord } from '../core/versions.js';
 import type { Journal } from '../journal/journal.js';
-import { fetchToFile } from '../local/fetch-to-file.js';
+import { fetchToFile } from './fetch-to-file.js';
 import { downloadFromCdnThenOrigin } from './download-from.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { copyVerified, type VersionStore } from '../local/version-store.js';

@@ -1,24 +1,10 @@
-import { createHash } from 'node:crypto';
 import {
   close,
-  closeSync,
-  constants as fsConstants,
   createReadStream,
   fstat,
-  fstatSync,
-  fsync,
   ftruncate,
-  futimes,
-  futimesSync,
-  lstatSync,
   open,
-  openSync,
   promises as fsp,
-  renameSync,
-  rmSync,
-  type Stats,
-  writev,
-  writevSync,
 } from 'node:fs';
 import path from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
@@ -27,26 +13,11 @@ import { promisify } from 'node:util';
 import { ContentChecker, type ContentCheck } from '../core/content-check.js';
 import type { RemoteObject } from '../core/types.js';
 import { ObjectChangedError, RemoteError } from '../errors.js';
+import { copyDurably, ensureParentInside, foldersOf, recheckTarget, type ExpectedTarget } from '../local/download-target.js';
+import { landSmallPart, partialPath, syncedFileSink, syncPart, writeSmallPart, type FetchedFile, type WrittenPart } from '../local/partial-file.js';
+import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { remoteErrorFromThrown } from '../remote/classify.js';
 import type { RemoteStore } from '../remote/remote-store.js';
-import { resolveInside, type RootPaths } from './root-paths.js';
-
-/** What the local file at the target path is expected to be right before it is replaced (null = absent). */
-export type ExpectedTarget = { size: number; mtimeMs: number } | null;
-
-/** The target changed between planning and writing: the executor treats the action as a conflict, never overwrites. */
-export class TargetChangedError extends Error {
-  constructor(readonly relPath: string) {
-    super(`${relPath} changed locally during the run; left untouched`);
-    this.name = 'TargetChangedError';
-  }
-}
-
-/** Where a partial download of this object version lives; a changed remote hash gets a new name (restart). */
-export function partialPath(paths: RootPaths, object: RemoteObject): string {
-  const id = createHash('sha1').update(object.key).digest('hex').slice(0, 16);
-  return path.join(paths.tmpDir, `${id}-${object.hash}.part`);
-}
 
 /**
  * Download `object` to `relPath` safely: bytes go to a partial file under `.qjournal/tmp/` (resumed with Range when an
@@ -73,7 +44,7 @@ export async function fetchToFile(opts: {
   beforeReplace?: (finalPath: string) => Promise<void>;
   /** Download from the bucket's source domain instead of `[bucket] domain` (the retry after a CDN failed a check). */
   fromOrigin?: boolean;
-}): Promise<{ size: number; mtimeMs: number; check: ContentCheck; servedBy?: string }> {
+}): Promise<FetchedFile> {
   const { remote, paths, object, relPath } = opts;
   if (object.fsize <= SMALL_DOWNLOAD_LIMIT && !opts.absoluteTarget) return fetchSmallToFile(opts);
   let servedBy: string | undefined;
@@ -179,40 +150,14 @@ export const SMALL_DOWNLOAD_LIMIT = 1 << 20;
  * target re-checked right before it is replaced) at a fraction of the per-file cost: `fetchSmallToPart`, then
  * `landSmallPart`. No resume: a partial file of a small object is simply written over.
  */
-async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
+async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promise<FetchedFile> {
   const written = await fetchSmallToPart(opts);
   return landSmallPart(written, await syncPart(written), opts.beforeReplace);
 }
 
-/** fsync a written part's fd: null when it is on disk, else the error (for `landSmallPart`). */
-export function syncPart(written: WrittenPart): Promise<Error | null> {
-  return fsyncFd(written.fd).then(
-    () => null,
-    (err: Error) => err,
-  );
-}
-
-/**
- * A verified small download in its partial file under `.qjournal/tmp/`, with its mtime set, not yet fsynced: `fd` is
- * still open for that. Only `landSmallPart` may move it into place.
- */
-export interface WrittenPart {
-  fd: number;
-  part: string;
-  paths: RootPaths;
-  relPath: string;
-  finalPath: string;
-  expected: ExpectedTarget;
-  /** The partial file's size and mtime: the same inode is renamed into place, so the journal will find these there. */
-  stat: { size: number; mtimeMs: number };
-  check: ContentCheck;
-  servedBy?: string;
-}
-
 /**
  * The first half of a small download: the body is gathered and checked in memory (a bad one never touches the disk),
- * then written to the partial file with synchronous calls that return in microseconds (open, write, futimes, fstat of
- * at most 1 MiB in the page cache) instead of one thread-pool round trip each.
+ * then written to the partial file (`writeSmallPart`).
  */
 export async function fetchSmallToPart(opts: Parameters<typeof fetchToFile>[0]): Promise<WrittenPart> {
   const { remote, paths, object, relPath } = opts;
@@ -236,57 +181,8 @@ export async function fetchSmallToPart(opts: Parameters<typeof fetchToFile>[0]):
   }
 
   const part = partialPath(paths, object);
-  const mtime = object.putTime / 1e7;
-  const fd = openSync(part, 'w');
-  try {
-    writeAllSync(fd, chunks);
-    if (mtime > 0) futimesSync(fd, mtime, mtime);
-    const fst = fstatSync(fd);
-    return { fd, part, paths, relPath, finalPath, expected: opts.expected, stat: { size: fst.size, mtimeMs: fst.mtimeMs }, check, servedBy };
-  } catch (err) {
-    closeSync(fd);
-    rmSync(part, { force: true });
-    throw err;
-  }
-}
-
-/**
- * The second half: after the caller fsynced `written.fd` (`syncError` if that failed: the partial file is dropped and
- * the error thrown), close it, re-check the target and rename the partial file into place. Several files may be
- * fsynced together first (sync/small-file-landings.ts); nothing reaches its final path before its own fsync returned.
- */
-export async function landSmallPart(
-  written: WrittenPart,
-  syncError: Error | null,
-  beforeReplace?: (finalPath: string) => Promise<void>,
-): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
-  const { paths, part, finalPath, relPath, expected } = written;
-  closeSync(written.fd);
-  if (syncError) {
-    rmSync(part, { force: true });
-    throw syncError;
-  }
-  const folders = foldersOf(paths);
-  const parent = path.dirname(finalPath);
-  if (!folders.has(parent)) {
-    await ensureParentInside(paths.root, finalPath);
-    folders.add(parent);
-  }
-  if (expected !== null && beforeReplace) {
-    await recheckTarget(finalPath, relPath, expected);
-    await beforeReplace(finalPath);
-  } else {
-    recheckTargetSync(finalPath, relPath, expected);
-  }
-  try {
-    renameSync(part, finalPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    // The folder went away during the run (it was only checked once): check and create it again.
-    await ensureParentInside(paths.root, finalPath);
-    renameSync(part, finalPath);
-  }
-  return { ...written.stat, check: written.check, servedBy: written.servedBy };
+  const { fd, stat } = writeSmallPart(part, chunks, object.putTime / 1e7);
+  return { fd, part, paths, relPath, finalPath, expected: opts.expected, stat, check, servedBy };
 }
 
 /**
@@ -330,75 +226,18 @@ function gatherBody(body: Readable, object: RemoteObject, hasher: ContentChecker
   });
 }
 
-function writeAllSync(fd: number, chunks: Buffer[]): void {
-  let rest = chunks.slice();
-  while (rest.length > 0) {
-    let written = writevSync(fd, rest);
-    // A short writev: drop what went out, keep the rest.
-    while (rest.length > 0 && written >= rest[0].length) written -= rest.shift()!.length;
-    if (written > 0) rest[0] = rest[0].subarray(written);
-  }
-}
-
 const CHECKED_AS: Record<ContentCheck['verifiedBy'], string> = { qetag: 'hash', 'etag-v2': 'hash (etag v2)', md5: 'MD5', size: 'size' };
 
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);
 const ftruncateFd = promisify(ftruncate);
-const futimesFd = promisify(futimes);
 const closeFd = promisify(close);
-const writevFd = promisify(writev);
-const fsyncFd = promisify(fsync);
 
 function hashInto(hasher: ContentChecker): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, cb) {
       hasher.update(chunk);
       cb();
-    },
-  });
-}
-
-/** Socket chunks (~64 KiB) are gathered and written together once this much is pending: one thread-pool call per MiB. */
-const WRITE_GATHER = 1 << 20;
-
-/**
- * A write stream that owns `fd`: socket chunks are gathered and written with one `writev` per MiB (no copy), the file
- * gets its mtime and is fsynced before the stream finishes (on disk before the rename), and the fd is closed exactly once,
- * on success or error. (fs.WriteStream cannot fsync before closing on every Node 20, and a FileHandle stays
- * referenced by its stream.)
- */
-function syncedFileSink(fd: number, mtimeSeconds: number): Writable {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let closed = false;
-  const flush = async () => {
-    let chunks = pending;
-    pending = [];
-    pendingBytes = 0;
-    while (chunks.length > 0) {
-      let written = (await writevFd(fd, chunks)).bytesWritten;
-      // A short writev: drop what went out, keep the rest.
-      while (chunks.length > 0 && written >= chunks[0].length) written -= chunks.shift()!.length;
-      if (written > 0) chunks[0] = chunks[0].subarray(written);
-    }
-  };
-  return new Writable({
-    write(chunk: Buffer, _encoding, cb) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes < WRITE_GATHER) return cb();
-      flush().then(() => cb(), cb);
-    },
-    final(cb) {
-      flush()
-        .then(() => (mtimeSeconds > 0 ? futimesFd(fd, mtimeSeconds, mtimeSeconds) : undefined))
-        .then(() => fsync(fd, (err) => cb(err)), cb);
-    },
-    destroy(err, cb) {
-      if (closed) return cb(err);
-      closed = true;
-      close(fd, (closeErr) => cb(err ?? closeErr));
     },
   });
 }
@@ -442,62 +281,7 @@ async function receiveBody(
   }
 }
 
-/** Folders created (and checked to lie inside the root) during this run, per run: `RootPaths` is made once a run. */
-const checkedFolders = new WeakMap<RootPaths, Set<string>>();
-
-function foldersOf(paths: RootPaths): Set<string> {
-  let set = checkedFolders.get(paths);
-  if (!set) checkedFolders.set(paths, (set = new Set()));
-  return set;
-}
-
 function isPrematureClose(err: unknown): boolean {
   return (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
-/** Copy to a new file (never over an existing one) and fsync it; the copy keeps the source's mtime. */
-async function copyDurably(from: string, to: string): Promise<void> {
-  await fsp.copyFile(from, to, fsConstants.COPYFILE_EXCL);
-  const st = await fsp.stat(from);
-  await fsp.utimes(to, st.atime, st.mtime);
-  const fh = await fsp.open(to, 'r+');
-  await fh.sync().finally(() => fh.close());
-}
-
-/** Create the parent folders, refusing to follow a symlinked folder that leads outside the root. */
-export async function ensureParentInside(root: string, finalPath: string): Promise<void> {
-  const parent = path.dirname(finalPath);
-  await fsp.mkdir(parent, { recursive: true });
-  const [realRoot, realParent] = await Promise.all([fsp.realpath(root), fsp.realpath(parent)]);
-  if (realParent !== realRoot && !realParent.startsWith(realRoot + path.sep)) {
-    throw new Error(`refusing to write through a link that leaves the backup root: ${parent}`);
-  }
-}
-
-/** Unison's rule: look at the target again right before replacing it. */
-export async function recheckTarget(finalPath: string, relPath: string, expected: ExpectedTarget): Promise<void> {
-  const st = await fsp.lstat(finalPath).catch(() => null);
-  targetIsAsExpected(st, relPath, expected);
-}
-
-/** `recheckTarget` as one synchronous lstat (the small-file path). */
-function recheckTargetSync(finalPath: string, relPath: string, expected: ExpectedTarget): void {
-  let st: Stats | null = null;
-  try {
-    // Absent is the common answer: asked without building an exception for it.
-    st = lstatSync(finalPath, { throwIfNoEntry: false }) ?? null;
-  } catch {
-    // not reachable: the same as recheckTarget's answer
-  }
-  targetIsAsExpected(st, relPath, expected);
-}
-
-function targetIsAsExpected(st: Stats | null, relPath: string, expected: ExpectedTarget): void {
-  if (expected === null) {
-    if (st) throw new TargetChangedError(relPath);
-    return;
-  }
-  if (!st || !st.isFile() || st.size !== expected.size || st.mtimeMs !== expected.mtimeMs) {
-    throw new TargetChangedError(relPath);
-  }
-}
