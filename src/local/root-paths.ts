@@ -33,7 +33,8 @@ export function rootPaths(root: string): RootPaths {
 export function resolveInside(root: string, relPath: string): string {
   const abs = path.resolve(root, ...relPath.split('/'));
   const rel = path.relative(root, abs);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+  // `..` or below it; a name that only begins with dots (`..notes.txt`, a conflict copy of key `..`) is inside.
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
     throw new Error(`refusing path outside the backup root: ${JSON.stringify(relPath)}`);
   }
   return abs;

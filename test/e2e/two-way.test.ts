@@ -330,7 +330,7 @@ describe('two-way sync', () => {
   });
 
   it('round trip: escaped keys synced down then up add no new keys', async () => {
-    const keys = { '../up.txt': '1', 'a//b.txt': '2', '.qjournal/x': '3', 'x': '4', 'x/y': '5', 'p%25.txt': '6', 'q%20.txt': '8', './d.txt': '7', 'trail/': '' };
+    const keys = { '../up.txt': '1', 'a//b.txt': '2', '.qjournal/x': '3', 'x': '4', 'x/y': '5', 'p%25.txt': '6', 'q%20.txt': '8', './d.txt': '7', 'trail/': '', '..notes.txt': '9', '..d/e.txt': '10' };
     emu.seed(keys);
     const ws = await makeWorkspace(emu, { sync: { direction: 'down' } });
     expect((await ws.run('sync')).code).toBe(0);
