@@ -166,8 +166,7 @@ async function buildAimed(seed: number, root: string, dbPath: string): Promise<S
   const before = new Set(randomKeys(next, prefix));
   for (const key of [...before]) if (next() < 0.15) before.add(`${key}/${pick(SEGMENTS) || 'b'}`);
   const stamp = conflictStamp(NOW);
-  // Not beside `..`: its copy `.. (conflict …)` at the top is refused by resolveInside (a bug of its own, left for now).
-  const conflicted = [...before].filter((key) => next() < 0.1 && !key.slice(prefix.length).startsWith('..'));
+  const conflicted = [...before].filter(() => next() < 0.1);
   for (const key of conflicted) {
     const rest = key.slice(prefix.length);
     const dir = prefix + rest.slice(0, rest.lastIndexOf('/') + 1);
@@ -295,32 +294,28 @@ async function planBoth(seed: number, builder = build) {
   }
 }
 
+/** Seeds 1..`seeds` of `build` plan the same both ways, settling and acting on more than `least` keys in all. */
+async function expectSamePlans(seeds: number, build: Parameters<typeof planBoth>[1], least: { settled: number; acted: number }) {
+  let settledTotal = 0;
+  let actedTotal = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const { inMemory, streamed, settled } = await planBoth(seed, build);
+    expect(essence(streamed), `seed ${seed}`).toEqual(essence(inMemory));
+    settledTotal += settled;
+    actedTotal += essence(inMemory).acted.length;
+  }
+  expect(settledTotal).toBeGreaterThan(least.settled);
+  expect(actedTotal).toBeGreaterThan(least.acted);
+}
+
 describe('gatherInKeyOrder', () => {
   it('plans exactly what the in-memory gather plans, over 100 random three-way states', async () => {
-    let settledTotal = 0;
-    let actedTotal = 0;
-    for (let seed = 1; seed <= 100; seed++) {
-      const { inMemory, streamed, settled } = await planBoth(seed);
-      expect(essence(streamed), `seed ${seed}`).toEqual(essence(inMemory));
-      settledTotal += settled;
-      actedTotal += essence(inMemory).acted.length;
-    }
     // The states must exercise both paths: keys settled while streaming, and keys planned.
-    expect(settledTotal).toBeGreaterThan(80);
-    expect(actedTotal).toBeGreaterThan(1500);
+    await expectSamePlans(100, undefined, { settled: 80, acted: 1500 });
   }, 120_000);
 
   it('plans exactly what the in-memory gather plans, over 150 backed-up states changed where keys meet', async () => {
-    let settledTotal = 0;
-    let actedTotal = 0;
-    for (let seed = 1; seed <= 150; seed++) {
-      const { inMemory, streamed, settled } = await planBoth(seed, buildAimed);
-      expect(essence(streamed), `seed ${seed}`).toEqual(essence(inMemory));
-      settledTotal += settled;
-      actedTotal += essence(inMemory).acted.length;
-    }
-    expect(settledTotal).toBeGreaterThan(1200);
-    expect(actedTotal).toBeGreaterThan(1000);
+    await expectSamePlans(150, buildAimed, { settled: 1200, acted: 1000 });
   }, 180_000);
 
   it('settles every key of a backed-up tree and plans none (a no-op holds nothing but counts)', async () => {
