@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator } from '../dist/src/emulator/index.js';
-import { mib, runCli, timeCommand, workspace } from './lib.mjs';
+import { mib, runCli, runCliAt, timeCommand, workspace } from './lib.mjs';
 
 /** aria2c comes from Debian; install it when missing (root, or passwordless sudo). */
 function ensureAria2c() {
@@ -46,6 +46,9 @@ export async function benchInitialBackup({ small = 1000, smallSize = 1 << 20, bi
       ]);
     };
     const qjournal = () => runCli(workspace('initial-backup', emu, { concurrency }), 'sync');
+    // `BEFORE_CLI=<another checkout>/dist/cli/qjournal.js`: that build's initial backup too, in the same rounds.
+    const beforeCli = process.env.BEFORE_CLI;
+    let beforeMs = Infinity;
 
     // Best of `runs` for each side, alternating, each into a fresh folder: single runs vary by a third here.
     let ariaMs = Infinity;
@@ -56,7 +59,9 @@ export async function benchInitialBackup({ small = 1000, smallSize = 1 << 20, bi
       const run = await qjournal();
       qjournalMs = Math.min(qjournalMs, run.ms);
       peakRss = Math.max(peakRss, run.maxRssBytes);
+      if (beforeCli) beforeMs = Math.min(beforeMs, (await runCliAt(beforeCli, workspace('initial-backup-before', emu, { concurrency }), [], 'sync')).ms);
     }
+    if (beforeCli) console.log(`BEFORE_CLI (best of ${runs}): ${(beforeMs / 1000).toFixed(2)} s`);
     const ratio = qjournalMs / ariaMs;
     console.log(`aria2c -j${concurrency} (best of ${runs}): ${(ariaMs / 1000).toFixed(2)} s (${mib(total / (ariaMs / 1000))} MiB/s)`);
     console.log(`qjournal sync (concurrency ${concurrency}, best of ${runs}): ${(qjournalMs / 1000).toFixed(2)} s (${mib(total / (qjournalMs / 1000))} MiB/s), peak RSS ${mib(peakRss)} MiB`);

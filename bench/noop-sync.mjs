@@ -4,7 +4,7 @@
 import path from 'node:path';
 import qiniu from 'qiniu';
 import { startEmulator } from '../dist/src/emulator/index.js';
-import { best, runCli, timeCommand, workspace } from './lib.mjs';
+import { best, runCli, runCliAt, timeCommand, workspace } from './lib.mjs';
 
 export async function benchNoopSync({ keys = 100_000, runs = 5 } = {}) {
   const emu = await startEmulator({ port: 0, bucket: 'bench' });
@@ -40,7 +40,14 @@ export async function benchNoopSync({ keys = 100_000, runs = 5 } = {}) {
     await timeCommand('sync', []);
     const listMs = await best(runs, listAll);
     const findMs = await best(runs, findTree);
-    const noopMs = await best(runs, async () => (await runCli(ws, 'sync')).ms);
+    // `BEFORE_CLI=<another checkout>/dist/cli/qjournal.js`: that build's no-op too, alternately on the same workspace.
+    const beforeCli = process.env.BEFORE_CLI;
+    const beforeTimes = [];
+    const noopMs = await best(runs, async () => {
+      if (beforeCli) beforeTimes.push((await runCliAt(beforeCli, ws, [], 'sync')).ms);
+      return (await runCli(ws, 'sync')).ms;
+    });
+    if (beforeCli) console.log(`no-op sync of BEFORE_CLI: best ${Math.min(...beforeTimes).toFixed(0)} ms`);
     const before = emu.counters().requests.download ?? 0;
     const floor = listMs + findMs;
     console.log(`floor: SDK list ${listMs.toFixed(0)} ms + find ${findMs.toFixed(0)} ms = ${floor.toFixed(0)} ms`);
