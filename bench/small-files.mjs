@@ -1,5 +1,6 @@
 // Many small files at the speed of the wire (issue #14). Two benchmarks, each a ratio against a floor measured in the
-// same run against the same emulator, at the same concurrency, alternating with qjournal in a rotating order (best and median of `runs`):
+// same run against the same emulator, at the same concurrency, alternating with qjournal in a rotating order (best
+// and median of `runs`):
 // - small-down: an initial backup of N small files (1–64 KiB, plus a few 1 MiB and 100 MiB ones) vs bench/floor-get.mjs
 //   (GET each URL over keep-alive connections and write it: no verification, no fsync, no journal); aria2c on the
 //   same URLs beside it. Goal: qjournal <= 1.3x the floor.
@@ -16,10 +17,10 @@ import { repo, runCliAt, runCliWith, timeCommandCpu, workspace } from './lib.mjs
 
 const FLOOR_GET = path.join(repo, 'bench/floor-get.mjs');
 const FLOOR_UPLOAD = path.join(repo, 'bench/floor-upload.mjs');
-/** `BENCH_CPU_PROF=DIR`: qjournal runs write a V8 CPU profile there. */
 // `BEFORE_CLI=<another checkout>/dist/cli/qjournal.js`: that build runs too, alternately, as "qjournal before" (an A/B
 // of a change on one loaded machine, where separate runs of this benchmark differ by more than the change).
 const BEFORE_CLI = process.env.BEFORE_CLI;
+/** `BENCH_CPU_PROF=DIR`: qjournal runs write a V8 CPU profile there. */
 const cpuProfArgs = () => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []);
 
 /** Sizes of 1–64 KiB, the same for every run (a small LCG, not Math.random). */

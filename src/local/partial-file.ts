@@ -8,6 +8,11 @@ import type { RemoteObject } from '../core/types.js';
 import { ensureParentInside, foldersOf, recheckTarget, recheckTargetSync, type ExpectedTarget } from './download-target.js';
 import type { RootPaths } from './root-paths.js';
 
+/**
+ * Partial files under `.qjournal/tmp/`: where verified bytes are written and made durable before they are renamed into
+ * place. Nothing here reaches the network (sync/fetch-to-file.ts does).
+ */
+
 /** A download in place: the fresh stat of the final file and how its content was checked. */
 export interface FetchedFile {
   size: number;
@@ -15,11 +20,6 @@ export interface FetchedFile {
   check: ContentCheck;
   servedBy?: string;
 }
-
-/**
- * Partial files under `.qjournal/tmp/`: where verified bytes are written and made durable before they are renamed into
- * place. Nothing here reaches the network (sync/fetch-to-file.ts does).
- */
 
 /** Where a partial download of this object version lives; a changed remote hash gets a new name (restart). */
 export function partialPath(paths: RootPaths, object: RemoteObject): string {

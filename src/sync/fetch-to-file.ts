@@ -1,11 +1,4 @@
-import {
-  close,
-  createReadStream,
-  fstat,
-  ftruncate,
-  open,
-  promises as fsp,
-} from 'node:fs';
+import { close, createReadStream, fstat, ftruncate, open, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
