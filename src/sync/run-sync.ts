@@ -2,7 +2,7 @@ import { humanBytes } from '../core/human-units.js';
 import type { Config } from '../config/config.js';
 import { guardPlan } from '../core/guard.js';
 import { planSync } from '../core/plan.js';
-import { inSyncCount, type Direction, type Plan, type PlanOptions, type RemoteObject } from '../core/types.js';
+import { inSyncCount, type Direction, type Plan, type PlanOptions } from '../core/types.js';
 import { SafetyAbortError } from '../errors.js';
 import type { Journal, RunCounts, RunOutcome, RunRecord, UnverifiedCopy, VersionStats } from '../journal/journal.js';
 import { openJournal } from '../journal/open-journal.js';

@@ -14,9 +14,15 @@ export function useEmulator(options: Omit<EmulatorOptions, 'port'> = {}): Emulat
   afterAll(async () => {
     await running?.close();
   });
-  return new Proxy({} as Emulator, {
+  return standIn(() => running, 'the emulator');
+}
+
+/** An object that stands for what `current` returns once a beforeAll has made it (`what` names it in the error). */
+export function standIn<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
     get(_target, prop) {
-      if (!running) throw new Error('the emulator is used before its beforeAll started it');
+      const running = current();
+      if (!running) throw new Error(`${what} is used before its beforeAll started it`);
       const value = Reflect.get(running, prop, running);
       return typeof value === 'function' ? value.bind(running) : value;
     },

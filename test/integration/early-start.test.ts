@@ -1,30 +1,19 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { acquireLock } from '../../src/journal/lock.js';
 import { rootPaths } from '../../src/local/root-paths.js';
 import type { Logger } from '../../src/log/logger.js';
-import type { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { startEarly } from '../../src/sync/early-start.js';
 import { runSync } from '../../src/sync/run-sync.js';
-import { storeFor } from '../helpers/store.js';
+import { useEmulatorStore } from '../helpers/store.js';
 import { makeWorkspace, requestsOf } from '../helpers/workspace.js';
 
 // A sync's walk starts before its lock is taken (src/sync/early-start.ts). It must be used only when no other run held
 // the lock in between: such a run may have changed the very files the walk saw.
 
-let emu: Emulator;
-let store: QiniuStore;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  store = storeFor(emu);
-});
-afterAll(async () => {
-  store?.close();
-  await emu?.close();
-});
+const { emu, store } = useEmulatorStore();
 
 function recordingLogger(lines: string[]): Logger {
   const log = (m: string) => void lines.push(m);

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapKeys } from '../../src/core/keys.js';
 import { conflictSegment, conflictStamp, planSync } from '../../src/core/plan.js';
 import type { Action, JournalEntry, Plan, PlanOptions } from '../../src/core/types.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openJournal } from '../../src/journal/open-journal.js';
 import type { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { gatherState, hashAmbiguous } from '../../src/sync/gather.js';
@@ -16,24 +15,17 @@ import type { Logger } from '../../src/log/logger.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import { random } from '../helpers/random.js';
 import { makeWorkspace } from '../helpers/workspace.js';
-import { storeFor } from '../helpers/store.js';
+import { useEmulatorStore } from '../helpers/store.js';
 
 // The streaming gather (list ∥ journal ∥ walk merged by key, settled keys only counted) must lead to exactly the plan
 // the in-memory gather leads to. Random three-way states on the real emulator, a real folder and a real journal.
 
-let emu: Emulator;
-let store: QiniuStore;
+const { emu, store } = useEmulatorStore();
 let dir: string;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  store = storeFor(emu);
+beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'qj-gather-'));
 });
-afterAll(async () => {
-  store?.close();
-  await emu?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 
 // Names that stress ordering (surrogates vs U+E000, `x` vs `x/` vs `x.txt`), escaping, Unicode forms and case.

@@ -1,32 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RemoteError } from '../../src/errors.js';
-import { hostsFromEndpoints } from '../../src/remote/kodo-hosts.js';
-import { QiniuStore } from '../../src/remote/qiniu-store.js';
 import { startPrelist } from '../../src/sync/prelist.js';
-import { storeFor } from '../helpers/store.js';
+import { storeFor, useEmulatorStore } from '../helpers/store.js';
 import { requestsOf } from '../helpers/workspace.js';
 
 // The listing a sync starts before its lock (src/sync/prelist.ts): the access check, then pages read ahead.
 
-let emu: Emulator;
-let store: QiniuStore;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  store = storeFor(emu);
+const { emu, store } = useEmulatorStore();
+beforeAll(() => {
   const objects: Record<string, string> = {};
   for (let i = 0; i < 20_500; i++) objects[`k/${String(i).padStart(6, '0')}`] = `${i}`;
   emu.seed(objects);
 });
-afterAll(async () => {
-  store?.close();
-  await emu?.close();
-});
 
 describe('startPrelist', () => {
   it('fails as the access check does, on wrong keys', async () => {
-    const endpoints = { rs: emu.url, rsf: emu.url, up: emu.url, api: emu.url, uc: emu.url };
-    const wrong = new QiniuStore({ name: emu.bucket, domain: emu.domain, private: false, prefix: '' }, hostsFromEndpoints(endpoints, null), { accessKey: emu.accessKey, secretKey: 'wrong' });
+    const wrong = storeFor(emu, 'wrong');
     const err = await startPrelist(wrong, '').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect(String(err)).toMatch(/401/);

@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RemoteError } from '../../src/errors.js';
-import type { QiniuStore } from '../../src/remote/qiniu-store.js';
-import { storeFor } from '../helpers/store.js';
+import { useEmulatorStore } from '../helpers/store.js';
 
 // The RemoteStore on the real qiniu SDK against the emulator: what the sync engine relies on, call by call.
-let emu: Emulator;
-let store: QiniuStore;
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  store = storeFor(emu);
-});
-afterAll(async () => {
-  store?.close();
-  await emu?.close();
-});
+const { emu, store } = useEmulatorStore();
 beforeEach(() => emu.reset());
 
 describe('moveMany', () => {
