@@ -130,8 +130,8 @@ export async function benchSmallDown({ small = 20_000, oneMiB = 10, hundredMiB =
     if (BEFORE_CLI) contenders.push(['before', before]);
     const times = Object.fromEntries(contenders.map(([name]) => [name, []]));
     for (let i = 0; i < runs; i++) {
-      // Each round starts with the next contender: a run right after another one's 836 MiB of writes and deletes
-      // went ~20 % slower, whoever it was, so no contender may always take the same place.
+      // Each round starts with the next contender: in a fixed order, the build that ran right after aria2c's 836 MiB
+      // of writes was ~20 % slower than the same build after it, so no contender may always take the same place.
       for (let j = 0; j < contenders.length; j++) {
         const [name, run] = contenders[(i + j) % contenders.length];
         times[name].push(await run());
