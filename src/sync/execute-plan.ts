@@ -8,7 +8,7 @@ import { hashKind } from '../core/hash-kind.js';
 import type { FileCheck, Journal, RunCounts, SettledEntry } from '../journal/journal.js';
 import { downloadFromCdnThenOrigin } from './download-from.js';
 import { ensureParentInside, recheckTarget, TargetChangedError } from '../local/download-target.js';
-import { partialPath } from '../local/partial-file.js';
+import { partialPath, type FetchedFile } from '../local/partial-file.js';
 import { fetchSmallToPart, fetchToFile, SMALL_DOWNLOAD_LIMIT } from './fetch-to-file.js';
 import { SmallFileLandings } from './small-file-landings.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
@@ -246,7 +246,7 @@ async function applyAction(
             }
           : undefined;
       logger.info(`Getting ${action.key}`);
-      const record = async (stat: Awaited<ReturnType<typeof fetchToFile>>) => {
+      const record = async (stat: FetchedFile) => {
         counts.downloaded++;
         counts.bytesDown += action.remote.fsize;
         await settle({ entry: entryOf(action.key, action.path, action.remote, stat, deps), ended: keeping.ends ?? undefined, check: downloadCheck(action.remote, stat) });
@@ -469,7 +469,7 @@ function download(
   expected: { size: number; mtimeMs: number } | null,
   deps: ExecuteDeps,
   beforeReplace?: (finalPath: string) => Promise<void>,
-): Promise<Awaited<ReturnType<typeof fetchToFile>>> {
+): Promise<FetchedFile> {
   return downloadWith(fetchToFile, object, relPath, expected, deps, beforeReplace);
 }
 
