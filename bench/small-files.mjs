@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import qiniu from 'qiniu';
 import { startEmulator } from '../dist/src/emulator/index.js';
-import { repo, runCliAt, runCliWith, timeCommandCpu, workspace } from './lib.mjs';
+import { clearParked, parkAway, repo, runCliAt, runCliWith, timeCommandCpu, workspace } from './lib.mjs';
 
 const FLOOR_GET = path.join(repo, 'bench/floor-get.mjs');
 const FLOOR_UPLOAD = path.join(repo, 'bench/floor-upload.mjs');
@@ -101,7 +101,7 @@ export async function benchSmallDown({ small = 20_000, oneMiB = 10, hundredMiB =
     writeFileSync(ariaList, keys.map((k) => `${urlOf(k)}\n  out=${k}\n`).join(''));
 
     const fresh = (dir) => {
-      rmSync(dir, { recursive: true, force: true });
+      parkAway(dir);
       mkdirSync(dir, { recursive: true });
       // Write back what the previous run left dirty, so no run pays for another's writes.
       execSync('sync');
@@ -130,8 +130,8 @@ export async function benchSmallDown({ small = 20_000, oneMiB = 10, hundredMiB =
     if (BEFORE_CLI) contenders.push(['before', before]);
     const times = Object.fromEntries(contenders.map(([name]) => [name, []]));
     for (let i = 0; i < runs; i++) {
-      // Each round starts with the next contender: in a fixed order, the build that ran right after aria2c's 836 MiB
-      // of writes was ~20 % slower than the same build after it, so no contender may always take the same place.
+      // Each round starts with the next contender, so no contender always takes the same place: in a fixed order (and
+      // before parkAway), the build that ran right after aria2c was ~20 % slower than the same build after it.
       for (let j = 0; j < contenders.length; j++) {
         const [name, run] = contenders[(i + j) % contenders.length];
         times[name].push(await run());
@@ -148,6 +148,7 @@ export async function benchSmallDown({ small = 20_000, oneMiB = 10, hundredMiB =
     console.log(`ratio qjournal / floor: ${ratio.toFixed(2)}x wall best, ${medianRatio.toFixed(2)}x median (goal <= 1.3x), ${cpuRatio.toFixed(2)}x CPU; qjournal / aria2c: ${(bestOf(times.qjournal).ms / bestOf(times.aria).ms).toFixed(2)}x`);
     return { ratio, medianRatio, cpuRatio, floor: bestOf(times.floor), aria: bestOf(times.aria), qjournal: bestOf(times.qjournal) };
   } finally {
+    clearParked();
     await emu.close();
   }
 }
