@@ -9,6 +9,7 @@ import { hashableAtUpload } from '../core/hash-at-upload.js';
 import { checkFile, hashFile } from '../local/hash-file.js';
 import { resolveInside } from '../local/root-paths.js';
 import { walkInKeyOrder } from '../local/walk-in-key-order.js';
+import { compareKeys } from '../core/key-order.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { runPool } from '../core/pool.js';
 
@@ -50,10 +51,13 @@ export async function gatherState(deps: {
   const [remoteObjects, files, entries] = await Promise.all([listRemote(), walkAll(), journal.loadEntries()]);
   // Below a folder that could not be read, nothing is known: leave those keys alone (as gatherInKeyOrder does).
   const isBlind = blindSpotsOf(skipped);
+  // In key order, as gatherInKeyOrder reads them: where rows of two keys the bucket no longer lists claim one file,
+  // the planner's first-wins choice and `hashAmbiguous` (the last row at a path) follow this order.
+  const rows = entries.filter((e) => !isExcluded(e.path) && !isBlind(e.key)).sort((a, b) => compareKeys(a.key, b.key));
   return {
     remote: remoteObjects.filter((o) => !isBlind(o.key)),
     local: files,
-    journal: entries.filter((e) => !isExcluded(e.path) && !isBlind(e.key)),
+    journal: rows,
     skipped,
   };
 }

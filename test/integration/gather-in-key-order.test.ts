@@ -192,15 +192,10 @@ async function buildAimed(seed: number, root: string, dbPath: string): Promise<S
   const listed = emu.objects();
   const rows: JournalEntry[] = [];
   const owners = [...onDisk];
-  // Keys whose objects stay: a row left at another key's path (with that file's size and mtime), and that key. Both
-  // keep their objects because the in-memory gather has the journal in table order, not key order: where two keys
-  // only the journal knows claim one file, the two gathers would let different keys claim it first, and (with the
-  // row's own size and mtime) `hashAmbiguous`, which compares a file with the last row at its path, would differ too.
-  const pinned = new Set<string>();
+  // Now and then a row is left at another key's path (with that file's size and mtime): two keys, one file.
   for (const [key, p] of onDisk) {
     const object = listed.get(key)!;
-    const [owner, at] = next() < 0.05 ? pick(owners) : [key, p];
-    if (owner !== key) pinned.add(key).add(owner);
+    const [, at] = next() < 0.05 ? pick(owners) : [key, p];
     const st = statSync(path.join(root, at));
     rows.push({ key, path: at, remoteHash: object.hash, fsize: object.fsize, putTime: object.putTime, localSize: st.size, localMtimeMs: st.mtimeMs, syncedAt: 1, runId });
   }
@@ -222,7 +217,6 @@ async function buildAimed(seed: number, root: string, dbPath: string): Promise<S
   }
   for (const [key, p] of files) {
     const r = next();
-    if (pinned.has(key)) continue;
     const upper = key.slice(0, prefix.length) + key.slice(prefix.length).toUpperCase();
     if (r < 0.1) emu.seed({ [`${key}/${pick(SEGMENTS) || 'n'}`]: 'new below' });
     else if (r < 0.17) await write(`${p}%`, 'another name');
