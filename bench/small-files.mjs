@@ -74,6 +74,7 @@ function summarize(n, rows, times) {
     console.log(`${label}:`);
     report('  best', n, bestOf(times[key]));
     report('  median', n, medianOf(times[key]));
+    console.log(`    each round                     ${times[key].map((r) => (r.ms / 1000).toFixed(2)).join(' ')} s`);
   }
 }
 
