@@ -7,6 +7,7 @@ import { ContentChecker, type ContentCheck } from '../core/content-check.js';
 import type { RemoteObject } from '../core/types.js';
 import { ObjectChangedError, RemoteError } from '../errors.js';
 import { copyDurably, ensureParentInside, foldersOf, recheckTarget, type ExpectedTarget } from '../local/download-target.js';
+import { syncFolder } from '../local/sync-folder.js';
 import { landSmallPart, partialPath, syncedFileSink, syncPart, writeSmallPart, type FetchedFile, type WrittenPart } from '../local/partial-file.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
 import { remoteErrorFromThrown } from '../remote/classify.js';
@@ -128,6 +129,7 @@ export async function fetchToFile(opts: {
       throw err;
     }
   }
+  await syncFolder(parent);
   const st = await fsp.stat(finalPath);
   return { size: st.size, mtimeMs: st.mtimeMs, check, servedBy };
 }
@@ -145,7 +147,9 @@ export const SMALL_DOWNLOAD_LIMIT = 1 << 20;
  */
 async function fetchSmallToFile(opts: Parameters<typeof fetchToFile>[0]): Promise<FetchedFile> {
   const written = await fetchSmallToPart(opts);
-  return landSmallPart(written, await syncPart(written), opts.beforeReplace);
+  const landed = await landSmallPart(written, await syncPart(written), opts.beforeReplace);
+  await syncFolder(path.dirname(written.finalPath));
+  return landed;
 }
 
 /**

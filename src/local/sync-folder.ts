@@ -1,0 +1,47 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Make a folder's entries durable: a file renamed into a folder, or a folder made in one, is on disk only once that
+ * folder is fsynced (POSIX promises no more, and ext4 without a journal gives no more). Downloads call this after the
+ * rename and before the journal records the file, so a power cut never leaves a journal that vouches for a file the
+ * disk lost (which the next run would take for a local deletion). Where a folder cannot be opened or fsynced
+ * (Windows, some network file systems), it does nothing: the file's own fsync is then all there is.
+ */
+export async function syncFolder(dir: string): Promise<void> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(dir, 'r');
+  } catch (err) {
+    if (cannotSyncFolders(err)) return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } catch (err) {
+    if (!cannotSyncFolders(err)) throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * After `mkdir(leaf, { recursive: true })` answered `firstMade` (the first folder it made, or undefined): fsync the
+ * folders that gained an entry, from firstMade's parent down to leaf's parent (leaf's own entries are synced by
+ * whoever puts a file there).
+ */
+export async function syncMadeFolders(leaf: string, firstMade: string | undefined): Promise<void> {
+  if (firstMade === undefined) return;
+  const top = path.dirname(firstMade);
+  const gained: string[] = [];
+  for (let dir = path.dirname(leaf); ; dir = path.dirname(dir)) {
+    gained.push(dir);
+    if (dir === top || path.dirname(dir) === dir) break;
+  }
+  await Promise.all(gained.map(syncFolder));
+}
+
+function cannotSyncFolders(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EISDIR' || code === 'EPERM' || code === 'EACCES' || code === 'EINVAL' || code === 'ENOTSUP' || code === 'EBADF';
+}
