@@ -18,9 +18,9 @@ type Landed = Awaited<ReturnType<typeof landSmallPart>>;
  * a failure to `onFailed`.
  *
  * The guarantees stay per file: the bytes were verified before they were written, each rename follows that file's own
- * completed fsync, and the journal hears of a file only after its rename is durable. A crash at any point leaves partial files
- * under `.qjournal/tmp/` (never at a final path) or renamed files the journal does not know yet, which the next run
- * hashes and records (journal-batch.ts).
+ * completed fsync, and the journal hears of a file only after its rename is durable. A crash at any point leaves
+ * partial files under `.qjournal/tmp/` (never at a final path) or renamed files the journal does not know yet, which
+ * the next run hashes and records (journal-batch.ts).
  */
 export class SmallFileLandings<T> {
   private pending: { written: WrittenPart; owner: T; then: (landed: Landed) => Promise<void> }[] = [];
@@ -58,7 +58,7 @@ export class SmallFileLandings<T> {
     }
     const batch = this.pending;
     this.pending = [];
-    // All fsyncs of a batch at once; batches land one after another, in the order their files were written.
+    // All fsyncs of a batch at once.
     const synced = Promise.all(batch.map((b) => syncPart(b.written)));
     // Renames go one batch after another; a batch's folder fsyncs overlap the next batch's renames, and its files go to
     // their `then` (in order, batch after batch) once those fsyncs are done.

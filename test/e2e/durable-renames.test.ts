@@ -20,11 +20,12 @@ interface Call {
 /** `qjournal sync` under `strace -f`: the renames, mkdirs, fsyncs (fd paths shown by -y) and SQLite's pwrite64 (their bytes). */
 async function traceSync(configPath: string, env: Record<string, string>, traceFile: string): Promise<Call[]> {
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(
-      'strace',
-      ['-f', '-qq', '-y', '-s', '65536', '-o', traceFile, '-e', 'trace=rename,renameat,renameat2,mkdir,mkdirat,fsync,fdatasync,pwrite64', process.execPath, CLI, 'sync', '--config', configPath],
-      { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const calls = 'trace=rename,renameat,renameat2,mkdir,mkdirat,fsync,fdatasync,pwrite64';
+    const strace = ['-f', '-qq', '-y', '-s', '65536', '-o', traceFile, '-e', calls];
+    const child = spawn('strace', [...strace, process.execPath, CLI, 'sync', '--config', configPath], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.stderr.resume();
     child.on('error', reject);
     child.on('close', (c) => resolve(c ?? -1));
