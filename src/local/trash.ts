@@ -1,23 +1,10 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ensureParentInside } from './download-target.js';
-import { resolveInside, type RootPaths } from './root-paths.js';
+import type { RootPaths } from './root-paths.js';
 
 /** `YYYYMMDD-HHMMSS` in UTC: the trash folder of one run. */
 export function trashStamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
-/**
- * Move a local file into `.qjournal/trash/<stamp>/<relPath>` instead of deleting it. Returns the trash path.
- * Recoverable by hand or with `qjournal restore <key>`.
- */
-export async function moveToTrash(paths: RootPaths, relPath: string, stamp: string): Promise<string> {
-  const from = resolveInside(paths.root, relPath);
-  const to = resolveInside(paths.trashDir, `${stamp}/${relPath}`);
-  await ensureParentInside(paths.root, to);
-  await fsp.rename(from, to);
-  return to;
 }
 
 /** The newest trashed copy of `relPath`, if any (trash folders sort by their UTC stamp). */
