@@ -26,6 +26,15 @@ export async function syncFolder(dir: string): Promise<void> {
 }
 
 /**
+ * Make a rename durable: fsync the folder it left and the folder it entered (one fsync when they are the same). Until
+ * then a power cut may keep either name, both, or (ext4 without a journal) neither.
+ */
+export async function syncRenamed(from: string, to: string): Promise<void> {
+  const [left, entered] = [path.dirname(from), path.dirname(to)];
+  await Promise.all(left === entered ? [syncFolder(entered)] : [syncFolder(left), syncFolder(entered)]);
+}
+
+/**
  * After `mkdir(leaf, { recursive: true })` answered `firstMade` (the first folder it made, or undefined): fsync the
  * folders that gained an entry, from firstMade's parent down to leaf's parent (leaf's own entries are synced by
  * whoever puts a file there).

@@ -1,6 +1,7 @@
 import { constants as fsConstants, createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { QETAG_BLOCK, QetagHasher } from '../core/qetag.js';
+import { syncFolder, syncMadeFolders } from './sync-folder.js';
 
 /** A kept file failed its qetag: it is never restored as good. */
 export class VerificationError extends Error {
@@ -37,7 +38,9 @@ export class VersionStore {
 
   /**
    * Move the file at `abs` (whose bytes are `hash`) into the store; it is gone from `abs` afterwards. When the store
-   * holds these bytes already, `abs` is only removed. Returns whether a new store file was made.
+   * holds these bytes already, `abs` is only removed. Returns whether a new store file was made. The stored file's
+   * name is durable when it returns (its folder fsynced): the caller may then replace `abs`, whose old bytes may now
+   * exist nowhere else. Making the removal from `abs` durable is the caller's part (a replacement fsyncs that folder).
    */
   async keepFile(abs: string, hash: string): Promise<'stored' | 'deduplicated'> {
     const target = this.pathOf(hash);
@@ -47,11 +50,12 @@ export class VersionStore {
     }
     const shard = path.dirname(target);
     if (!this.#shards.has(shard)) {
-      await fsp.mkdir(shard, { recursive: true });
+      await syncMadeFolders(shard, await fsp.mkdir(shard, { recursive: true }));
       this.#shards.add(shard);
     }
     try {
       await fsp.rename(abs, target);
+      await syncFolder(shard);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // The store lies on another disk (a mount inside the root): copy, verify, then remove the original.
@@ -77,8 +81,9 @@ export class VersionStore {
 }
 
 /**
- * Copy `src` to a new file `dest` (never over an existing one), hashing on the way, fsynced; when the qetag is not
- * `expectedHash`, nothing is left at `dest` and VerificationError is thrown. The copy keeps the source's mtime.
+ * Copy `src` to a new file `dest` (never over an existing one), hashing on the way, fsynced (the file and its
+ * folder); when the qetag is not `expectedHash`, nothing is left at `dest` and VerificationError is thrown. The copy
+ * keeps the source's mtime.
  */
 export async function copyVerified(src: string, dest: string, expectedHash: string, expectedSize?: number): Promise<void> {
   const tmp = `${dest}.qjournal-partial`;
@@ -111,4 +116,5 @@ export async function copyVerified(src: string, dest: string, expectedHash: stri
     throw new Error(`${dest} already exists: never overwritten`);
   }
   await fsp.rename(tmp, dest);
+  await syncFolder(path.dirname(dest));
 }

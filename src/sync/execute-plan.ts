@@ -1,4 +1,5 @@
 import { promises as fsp, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
 import type { Action, JournalEntry, LocalFile, Plan, RemoteObject } from '../core/types.js';
 import { remoteTrashKey } from '../core/remote-trash.js';
 import { assertNever } from '../core/types.js';
@@ -12,6 +13,7 @@ import { partialPath, type FetchedFile } from '../local/partial-file.js';
 import { fetchSmallToPart, fetchToFile, SMALL_DOWNLOAD_LIMIT } from './fetch-to-file.js';
 import { SmallFileLandings } from './small-file-landings.js';
 import { resolveInside, type RootPaths } from '../local/root-paths.js';
+import { syncFolder, syncRenamed } from '../local/sync-folder.js';
 import { versionKeeping, type VersionEnd } from '../core/versions.js';
 import type { VersionStore } from '../local/version-store.js';
 import type { Logger } from '../log/logger.js';
@@ -320,6 +322,7 @@ async function applyAction(
       await ensureParentInside(deps.paths.root, to);
       logger.info(`Renaming ${action.fromPath} -> ${action.path}`);
       await fsp.rename(from, to);
+      await syncRenamed(from, to);
       const st = await fsp.stat(to);
       counts.moved++;
       await deps.journal.recordMove(action.fromKey, entryOf(action.key, action.path, action.remote, st, deps));
@@ -333,6 +336,9 @@ async function applyAction(
       logger.info(`Trashing ${action.path} (kept as a version)`);
       const keeping = versionKeeping(action, true);
       await keepLocalFile(deps, action.key, abs, { knownVersion: true, origin: keeping.ends!.origin });
+      // Gone from its folder for good before the journal forgets it: a name a power cut brought back would be taken
+      // for a new local file and uploaded again.
+      await syncFolder(path.dirname(abs));
       counts.deleted++;
       await deps.journal.forget(action.key, { ...keeping.ends!, at: deps.now.getTime(), runId: deps.runId });
       return;
@@ -343,6 +349,7 @@ async function applyAction(
       await recheckTarget(abs, action.path, expectedOf(action.local));
       await recheckTarget(conflictAbs, action.conflictPath, null);
       await fsp.rename(abs, conflictAbs);
+      await syncRenamed(abs, conflictAbs);
       counts.conflicts++;
       logger.warn(`Conflict ${action.key}: both sides changed; local version kept as ${action.conflictPath}`);
       if (action.conflictKey) {

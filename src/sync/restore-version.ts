@@ -11,6 +11,7 @@ import { ensureParentInside } from '../local/download-target.js';
 import { hashFile } from '../local/hash-file.js';
 import { resolveInside, rootPaths, type RootPaths } from '../local/root-paths.js';
 import { VersionStore } from '../local/version-store.js';
+import { syncFolder } from '../local/sync-folder.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { runPool } from '../core/pool.js';
@@ -106,6 +107,7 @@ export async function restoreKeyVersion(deps: RestoreVersionDeps, key: string, c
       await ensureParentInside(deps.paths.root, target);
     }
     await fsp.rename(tmp, target);
+    await syncFolder(path.dirname(target));
   } finally {
     await fsp.rm(tmp, { force: true });
   }

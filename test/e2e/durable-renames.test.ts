@@ -17,12 +17,12 @@ interface Call {
   line: string;
 }
 
-/** `qjournal sync` under `strace -f`: the renames, mkdirs, fsyncs (fd paths shown by -y) and SQLite's pwrite64 (their bytes). */
-async function traceSync(configPath: string, env: Record<string, string>, traceFile: string): Promise<Call[]> {
+/** `qjournal sync` (or `args`) under `strace -f`: the renames, mkdirs, fsyncs (fd paths shown by -y) and SQLite's pwrite64 (their bytes). */
+async function traceSync(configPath: string, env: Record<string, string>, traceFile: string, args = ['sync']): Promise<Call[]> {
   const code = await new Promise<number>((resolve, reject) => {
     const calls = 'trace=rename,renameat,renameat2,mkdir,mkdirat,fsync,fdatasync,pwrite64';
     const strace = ['-f', '-qq', '-y', '-s', '65536', '-o', traceFile, '-e', calls];
-    const child = spawn('strace', [...strace, process.execPath, CLI, 'sync', '--config', configPath], {
+    const child = spawn('strace', [...strace, process.execPath, CLI, ...args, '--config', configPath], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -50,17 +50,37 @@ function indexAfter(calls: Call[], after: number, match: (c: Call) => boolean): 
 const isFsyncOf = (dir: string) => (c: Call) => (c.name === 'fsync' || c.name === 'fdatasync') && fdPath(c.line) === dir;
 const isJournalWriteOf = (key: string) => (c: Call) => c.name === 'pwrite64' && Boolean(fdPath(c.line)?.endsWith('journal.db-wal')) && c.line.includes(key);
 
-/** `key` was renamed into place, then its folder fsynced, then (and not before) a journal write named it. Returns the rename's index. */
-function expectDurableBeforeJournaled(calls: Call[], root: string, key: string): number {
+/**
+ * `key` was renamed into place, then its folder fsynced, then (and not before) a journal write named it. `marker` is
+ * what only its new row holds (the key when it is new; its new hash when its row exists already: a journal page holds
+ * the rows of several keys, and writing one writes all their names). Returns the rename's index.
+ */
+function expectDurableBeforeJournaled(calls: Call[], root: string, key: string, marker = key): number {
   const finalPath = path.join(root, key);
   const renamed = calls.findIndex((c) => c.name.startsWith('rename') && quoted(c.line).at(-1) === finalPath);
   expect(renamed, `${key} renamed into place`).toBeGreaterThan(-1);
-  const journaled = indexAfter(calls, renamed, isJournalWriteOf(key));
+  const journaled = indexAfter(calls, renamed, isJournalWriteOf(marker));
   expect(journaled, `${key} journaled after its rename`).toBeGreaterThan(-1);
   const folderSynced = indexAfter(calls, renamed, isFsyncOf(path.dirname(finalPath)));
   expect(folderSynced, `${key}: its folder fsynced after the rename`).toBeGreaterThan(renamed);
   expect(folderSynced, `${key}: its folder fsynced before the journal names it`).toBeLessThan(journaled);
   return renamed;
+}
+
+const isRenameOf = (from: string, to: (dest: string) => boolean = () => true) => (c: Call) =>
+  c.name.startsWith('rename') && quoted(c.line)[0] === from && to(quoted(c.line).at(-1) ?? '');
+const isJournalWrite = (c: Call) => c.name === 'pwrite64' && Boolean(fdPath(c.line)?.endsWith('journal.db-wal'));
+
+/** After the call at `at` (a rename), each of `folders` is fsynced before the call `before` matches next. */
+function expectSyncedAfter(calls: Call[], at: number, folders: string[], before: (c: Call) => boolean, what: string): void {
+  expect(at, what).toBeGreaterThan(-1);
+  const next = indexAfter(calls, at, before);
+  expect(next, `something follows ${what}`).toBeGreaterThan(-1);
+  for (const dir of folders) {
+    const synced = indexAfter(calls, at, isFsyncOf(dir));
+    expect(synced, `${dir} fsynced after ${what}`).toBeGreaterThan(at);
+    expect(synced, `${dir} fsynced after ${what}, in time`).toBeLessThan(next);
+  }
 }
 
 describe('a download is durable before the journal names it', () => {
@@ -93,7 +113,98 @@ describe('a download is durable before the journal names it', () => {
     emu.seed({ 'a/one.txt': 'one, changed', 'b/big.bin': Buffer.alloc(2 << 20, 2) });
     const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'again.strace'));
     const root = await fsp.realpath(ws.root);
-    for (const key of ['a/one.txt', 'b/big.bin']) expectDurableBeforeJournaled(calls, root, key);
+    for (const key of ['a/one.txt', 'b/big.bin']) {
+      const newHash = emu.objects().get(key)!.hash;
+      const renamed = expectDurableBeforeJournaled(calls, root, key, newHash);
+      expect(calls.slice(0, renamed).some(isJournalWriteOf(newHash)), `no journal write holds ${key}'s new hash before it is in place`).toBe(false);
+    }
     expect(await fsp.readFile(path.join(root, 'a/one.txt'), 'utf8')).toBe('one, changed');
+
+    // The old bytes went into the version store first, and may now exist nowhere else: their new name is durable (the
+    // store folder fsynced, and the folders that gained a new store folder) before the live file is replaced.
+    const store = path.join(root, '.qjournal/versions');
+    for (const key of ['a/one.txt', 'b/big.bin']) {
+      const kept = calls.findIndex(isRenameOf(path.join(root, key), (dest) => dest.startsWith(store + path.sep)));
+      const replaced = isRenameOf(partOf(calls, root, key));
+      const shard = path.dirname(quoted(calls[kept]?.line ?? '').at(-1) ?? '');
+      expectSyncedAfter(calls, kept, [shard], replaced, `${key} kept in the store`);
+      const madeShard = calls.findIndex((c) => c.name.startsWith('mkdir') && quoted(c.line).at(-1) === shard);
+      if (madeShard !== -1) expectSyncedAfter(calls, madeShard, [store], replaced, `${shard} made`);
+    }
+    const madeStore = calls.findIndex((c) => c.name.startsWith('mkdir') && quoted(c.line).at(-1) === store);
+    expectSyncedAfter(calls, madeStore, [path.dirname(store)], isRenameOf(partOf(calls, root, 'a/one.txt')), `${store} made`);
+  });
+});
+
+/** The partial file renamed onto `key`'s final path. */
+function partOf(calls: Call[], root: string, key: string): string {
+  const finalPath = path.join(root, key);
+  return quoted(calls.find((c) => c.name.startsWith('rename') && quoted(c.line).at(-1) === finalPath)?.line ?? '')[0] ?? '';
+}
+
+describe('other renames are durable before the journal hears of them', () => {
+  it('a file deleted in the bucket (deletes = mirror): moved into the store, both folders fsynced, then journaled', async () => {
+    emu.seed({ 'a/one.txt': 'one', 'a/two.txt': 'two' });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'down', deletes: 'mirror' } });
+    expect((await ws.run('sync')).code).toBe(0);
+    emu.deleteObject('a/one.txt');
+    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'trash.strace'));
+    const root = await fsp.realpath(ws.root);
+    const store = path.join(root, '.qjournal/versions');
+    const kept = calls.findIndex(isRenameOf(path.join(root, 'a/one.txt'), (dest) => dest.startsWith(store + path.sep)));
+    const shard = path.dirname(quoted(calls[kept]?.line ?? '').at(-1) ?? '');
+    // The store holds its name, and the old folder no longer does (a name a power cut brought back would be uploaded
+    // again as a new local file), before the journal forgets the key.
+    expectSyncedAfter(calls, kept, [shard, path.join(root, 'a')], isJournalWrite, 'a/one.txt moved into the store');
+    for (const made of [store, shard]) {
+      const at = calls.findIndex((c) => c.name.startsWith('mkdir') && quoted(c.line).at(-1) === made);
+      expectSyncedAfter(calls, at, [path.dirname(made)], isJournalWrite, `${made} made`);
+    }
+    expect(await fsp.readdir(path.join(root, 'a'))).toEqual(['two.txt']);
+  });
+
+  it('a rename in the bucket followed locally: both folders fsynced before the journal records the move', async () => {
+    emu.seed({ 'docs/report.pdf': 'pdf bytes '.repeat(1000) });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'both' } });
+    expect((await ws.run('sync')).code).toBe(0);
+    emu.renameObject('docs/report.pdf', 'docs/2024/report-final.pdf');
+    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'move.strace'));
+    const root = await fsp.realpath(ws.root);
+    const moved = calls.findIndex(isRenameOf(path.join(root, 'docs/report.pdf')));
+    expect(quoted(calls[moved]?.line ?? '').at(-1)).toBe(path.join(root, 'docs/2024/report-final.pdf'));
+    expectSyncedAfter(calls, moved, [path.join(root, 'docs'), path.join(root, 'docs/2024')], isJournalWrite, 'the local move');
+  });
+
+  it('a conflict (keep-both): the local copy renamed aside is durable before the journal records it', async () => {
+    emu.seed({ 'plan.txt': 'original' });
+    const ws = await makeWorkspace(emu, { sync: { direction: 'both', conflict: 'keep-both' } });
+    expect((await ws.run('sync')).code).toBe(0);
+    await fsp.writeFile(path.join(ws.root, 'plan.txt'), 'edited here');
+    emu.seed({ 'plan.txt': 'edited there' });
+    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'conflict.strace'));
+    const root = await fsp.realpath(ws.root);
+    const aside = calls.findIndex(isRenameOf(path.join(root, 'plan.txt'), (dest) => dest !== path.join(root, 'plan.txt')));
+    expectSyncedAfter(calls, aside, [root], isJournalWrite, 'the conflict copy renamed aside');
+  });
+
+  it('restore --version: the restored file is durable before the run is recorded as done', async () => {
+    emu.seed({ 'a/one.txt': 'one' });
+    const oldHash = emu.objects().get('a/one.txt')!.hash;
+    const ws = await makeWorkspace(emu);
+    expect((await ws.run('sync')).code).toBe(0);
+    emu.seed({ 'a/one.txt': 'one, changed' });
+    expect((await ws.run('sync')).code).toBe(0);
+    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'restore.strace'), ['restore', 'a/one.txt', '--version', oldHash]);
+    const root = await fsp.realpath(ws.root);
+    const restored = calls.findIndex((c) => c.name.startsWith('rename') && quoted(c.line).at(-1) === path.join(root, 'a/one.txt'));
+    expectSyncedAfter(calls, restored, [path.join(root, 'a')], isJournalWrite, 'the restored file renamed into place');
+    expect(await fsp.readFile(path.join(root, 'a/one.txt'), 'utf8')).toBe('one');
+
+    // --to a new file, copied out of the store: the same.
+    const to = path.join(await fsp.realpath(ws.dir), 'elsewhere/one.txt');
+    const copied = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'restore-to.strace'), ['restore', 'a/one.txt', '--version', oldHash, '--to', to]);
+    const landed = copied.findIndex((c) => c.name.startsWith('rename') && quoted(c.line).at(-1) === to);
+    expectSyncedAfter(copied, landed, [path.dirname(to)], isJournalWrite, `the copy renamed to ${to}`);
+    expect(await fsp.readFile(to, 'utf8')).toBe('one');
   });
 });
