@@ -4,7 +4,10 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator } from '../dist/src/emulator/index.js';
 import { openJournal } from '../dist/src/journal/open-journal.js';
+import { reportJournalCost } from './journal-cost.mjs';
 import { mib, runCli, workspace } from './lib.mjs';
+
+const keyOf = (i) => `d${String(i % 1000).padStart(3, '0')}/f${String(i).padStart(7, '0')}.txt`;
 
 /**
  * A workspace whose `keys` objects, files and journal rows already agree (built directly: a 1 M-file initial sync
@@ -13,7 +16,6 @@ import { mib, runCli, workspace } from './lib.mjs';
  */
 export async function seedBackedUpWorkspace(emu, name, keys) {
   const objects = {};
-  const keyOf = (i) => `d${String(i % 1000).padStart(3, '0')}/f${String(i).padStart(7, '0')}.txt`;
   for (let i = 0; i < keys; i++) objects[keyOf(i)] = `c${i}\n`;
   emu.seed(objects);
   const ws = workspace(name, emu, { concurrency: 16 });
@@ -51,6 +53,7 @@ export async function benchMillionKeys({ keys = 1_000_000 } = {}) {
     const downloads = emu.counters().requests.download ?? 0;
     console.log(`first no-op sync of ${keys} keys (reads the table, builds the snapshot): ${(first.ms / 1000).toFixed(1)} s, peak RSS ${mib(first.maxRssBytes)} MiB`);
     console.log(`no-op sync of ${keys} keys: ${(run.ms / 1000).toFixed(1)} s, ${downloads} downloads, peak RSS ${mib(run.maxRssBytes)} MiB (goal <= 250 MB = ${mib(250e6)} MiB)`);
+    await reportJournalCost(path.join(ws.root, '.qjournal', 'journal.db'), keys, keyOf);
     const maxRssBytes = Math.max(first.maxRssBytes, run.maxRssBytes);
     return { ms: run.ms, firstMs: first.ms, maxRssBytes, downloads };
   } finally {
