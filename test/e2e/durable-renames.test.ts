@@ -8,7 +8,9 @@ import { CLI, makeWorkspace } from '../helpers/workspace.js';
 // "Durable before the journal says so" (issue #14), seen in the system calls of the built CLI under strace: a
 // downloaded file is renamed into its folder, that folder is fsynced, and only then does a journal write name the key.
 // Without the folder's fsync a power cut could keep the journal's row and lose the rename (POSIX, and ext4 without a
-// journal, promise nothing more), and the next run would take the missing file for a local deletion.
+// journal, promise nothing more), and the next run would take the missing file for a local deletion. The same holds
+// for every other rename the journal vouches for: old bytes moved into the version store (before the live file is
+// replaced: they may exist nowhere else), local moves, conflict copies, restored files.
 const emu = useEmulator();
 beforeEach(() => emu.reset());
 
@@ -17,8 +19,8 @@ interface Call {
   line: string;
 }
 
-/** `qjournal sync` (or `args`) under `strace -f`: the renames, mkdirs, fsyncs (fd paths shown by -y) and SQLite's pwrite64 (their bytes). */
-async function traceSync(configPath: string, env: Record<string, string>, traceFile: string, args = ['sync']): Promise<Call[]> {
+/** `qjournal sync` (or `qjournal <args>`) under `strace -f`: the renames, mkdirs, fsyncs (fd paths shown by -y) and SQLite's pwrite64 (their bytes). */
+async function traceRun(configPath: string, env: Record<string, string>, traceFile: string, args = ['sync']): Promise<Call[]> {
   const code = await new Promise<number>((resolve, reject) => {
     const calls = 'trace=rename,renameat,renameat2,mkdir,mkdirat,fsync,fdatasync,pwrite64';
     const strace = ['-f', '-qq', '-y', '-s', '65536', '-o', traceFile, '-e', calls];
@@ -88,7 +90,7 @@ describe('a download is durable before the journal names it', () => {
     const small = { 'a/one.txt': 'one', 'a/two.txt': 'two', 'x/y/z/deep.txt': 'deep' };
     emu.seed({ ...small, 'b/c/big.bin': Buffer.alloc(3 << 20, 7) });
     const ws = await makeWorkspace(emu);
-    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'sync.strace'));
+    const calls = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'sync.strace'));
     const root = await fsp.realpath(ws.root);
 
     for (const key of [...Object.keys(small), 'b/c/big.bin']) {
@@ -111,7 +113,7 @@ describe('a download is durable before the journal names it', () => {
     const ws = await makeWorkspace(emu);
     expect((await ws.run('sync')).code).toBe(0);
     emu.seed({ 'a/one.txt': 'one, changed', 'b/big.bin': Buffer.alloc(2 << 20, 2) });
-    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'again.strace'));
+    const calls = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'again.strace'));
     const root = await fsp.realpath(ws.root);
     for (const key of ['a/one.txt', 'b/big.bin']) {
       const newHash = emu.objects().get(key)!.hash;
@@ -148,7 +150,7 @@ describe('other renames are durable before the journal hears of them', () => {
     const ws = await makeWorkspace(emu, { sync: { direction: 'down', deletes: 'mirror' } });
     expect((await ws.run('sync')).code).toBe(0);
     emu.deleteObject('a/one.txt');
-    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'trash.strace'));
+    const calls = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'trash.strace'));
     const root = await fsp.realpath(ws.root);
     const store = path.join(root, '.qjournal/versions');
     const kept = calls.findIndex(isRenameOf(path.join(root, 'a/one.txt'), (dest) => dest.startsWith(store + path.sep)));
@@ -168,7 +170,7 @@ describe('other renames are durable before the journal hears of them', () => {
     const ws = await makeWorkspace(emu, { sync: { direction: 'both' } });
     expect((await ws.run('sync')).code).toBe(0);
     emu.renameObject('docs/report.pdf', 'docs/2024/report-final.pdf');
-    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'move.strace'));
+    const calls = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'move.strace'));
     const root = await fsp.realpath(ws.root);
     const moved = calls.findIndex(isRenameOf(path.join(root, 'docs/report.pdf')));
     expect(quoted(calls[moved]?.line ?? '').at(-1)).toBe(path.join(root, 'docs/2024/report-final.pdf'));
@@ -181,7 +183,7 @@ describe('other renames are durable before the journal hears of them', () => {
     expect((await ws.run('sync')).code).toBe(0);
     await fsp.writeFile(path.join(ws.root, 'plan.txt'), 'edited here');
     emu.seed({ 'plan.txt': 'edited there' });
-    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'conflict.strace'));
+    const calls = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'conflict.strace'));
     const root = await fsp.realpath(ws.root);
     const aside = calls.findIndex(isRenameOf(path.join(root, 'plan.txt'), (dest) => dest !== path.join(root, 'plan.txt')));
     expectSyncedAfter(calls, aside, [root], isJournalWrite, 'the conflict copy renamed aside');
@@ -194,7 +196,7 @@ describe('other renames are durable before the journal hears of them', () => {
     expect((await ws.run('sync')).code).toBe(0);
     emu.seed({ 'a/one.txt': 'one, changed' });
     expect((await ws.run('sync')).code).toBe(0);
-    const calls = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'restore.strace'), ['restore', 'a/one.txt', '--version', oldHash]);
+    const calls = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'restore.strace'), ['restore', 'a/one.txt', '--version', oldHash]);
     const root = await fsp.realpath(ws.root);
     const restored = calls.findIndex((c) => c.name.startsWith('rename') && quoted(c.line).at(-1) === path.join(root, 'a/one.txt'));
     expectSyncedAfter(calls, restored, [path.join(root, 'a')], isJournalWrite, 'the restored file renamed into place');
@@ -202,7 +204,7 @@ describe('other renames are durable before the journal hears of them', () => {
 
     // --to a new file, copied out of the store: the same.
     const to = path.join(await fsp.realpath(ws.dir), 'elsewhere/one.txt');
-    const copied = await traceSync(ws.configPath, ws.env, path.join(ws.dir, 'restore-to.strace'), ['restore', 'a/one.txt', '--version', oldHash, '--to', to]);
+    const copied = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'restore-to.strace'), ['restore', 'a/one.txt', '--version', oldHash, '--to', to]);
     const landed = copied.findIndex((c) => c.name.startsWith('rename') && quoted(c.line).at(-1) === to);
     expectSyncedAfter(copied, landed, [path.dirname(to)], isJournalWrite, `the copy renamed to ${to}`);
     expect(await fsp.readFile(to, 'utf8')).toBe('one');
