@@ -11,7 +11,7 @@ import { ZERO_COUNTS } from '../dist/src/sync/locked-run.js';
 const BATCHES = 300;
 
 /** Bytes per row of the journal at `journalPath` (its database file and WAL) holding `rows` files. */
-export function bytesPerRow(journalPath, rows) {
+function bytesPerRow(journalPath, rows) {
   const size = (f) => statSync(f, { throwIfNoEntry: false })?.size ?? 0;
   return (size(journalPath) + size(`${journalPath}-wal`)) / rows;
 }
@@ -69,7 +69,7 @@ async function seedRows(journalPath, rows, keyOf) {
   }
 }
 
-/** Print bytes per row and the cost of a committed action at `rows` rows vs on a fresh journal; returns the ratio. */
+/** Print bytes per row and the cost of a committed action at `rows` rows vs at SMALL rows. */
 export async function reportJournalCost(journalPath, rows, keyOf) {
   const perRow = bytesPerRow(journalPath, rows);
   const fresh = mkdtempSync(path.join(os.tmpdir(), 'qjournal-bench-journal-'));
@@ -84,7 +84,6 @@ export async function reportJournalCost(journalPath, rows, keyOf) {
       `committed action (${JOURNAL_BATCH_SIZE} a transaction, half of them replacing a known key): ${atSmall.toFixed(1)} µs at ${SMALL} rows, ` +
         `${atRows.toFixed(1)} µs at ${rows} rows = ${(atRows / atSmall).toFixed(2)}x`,
     );
-    return atRows / atSmall;
   } finally {
     rmSync(fresh, { recursive: true, force: true });
   }
