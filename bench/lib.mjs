@@ -1,6 +1,6 @@
 // Shared plumbing for the benchmarks: an emulator-backed workspace and a timed run of the built CLI.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +31,64 @@ export function parkAway(dir) {
   dropBig(dir);
   mkdirSync(PARKED, { recursive: true });
   renameSync(dir, path.join(PARKED, `${process.pid}-${parkedCount++}`));
+}
+
+/**
+ * Wait until creating a file costs what it normally does, for `quietS` seconds in a row (`BENCH_SETTLE_S`, default 120;
+ * 0 skips the wait), at most `maxS`. After mass deletions on this machine's ext4 (see `parkAway`), creates were slow in
+ * windows of 40–50 s about every 90 s (0.5–1.2 ms each instead of 20–30 µs) for four to five minutes: a timed round that
+ * fell into one paid up to 10 s more, and qjournal (which creates its small files with synchronous calls) paid more of
+ * it than the floor (whose creates go to the thread pool). Probes are 500 empty files in a fresh folder, parked.
+ */
+export async function settleFileCreation({ quietS = Number(process.env.BENCH_SETTLE_S ?? 120), maxS = 600, everyS = 10, limitUs = 100 } = {}) {
+  if (quietS <= 0) return;
+  const start = Date.now();
+  const probes = [];
+  let quiet = [];
+  let quietSince = null;
+  for (;;) {
+    const dir = path.join(repo, 'bench/.work/settle');
+    mkdirSync(dir, { recursive: true });
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 500; i++) closeSync(openSync(path.join(dir, `f${i}`), 'w'));
+    const us = Number(process.hrtime.bigint() - t0) / 1e3 / 500;
+    parkAway(dir);
+    probes.push(us);
+    const now = Date.now();
+    if (us > limitUs) {
+      quietSince = null;
+      quiet = [];
+    } else {
+      quietSince ??= now;
+      quiet.push(us);
+    }
+    if (quietSince !== null && now - quietSince >= quietS * 1000) break;
+    if (now - start >= maxS * 1000) {
+      console.log(`file creation did not settle within ${maxS} s (last probes ${probes.slice(-6).map((p) => p.toFixed(0)).join(', ')} µs per create): results may be inflated`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyS * 1000));
+  }
+  const worst = Math.max(...probes);
+  console.log(
+    `file creation settled in ${((Date.now() - start) / 1000).toFixed(0)} s (${probes.length} probes, the slowest ${worst.toFixed(0)} µs per create; ` +
+      `the last ${quietS} s ${Math.min(...quiet).toFixed(0)}–${Math.max(...quiet).toFixed(0)} µs)`,
+  );
+}
+
+/**
+ * The order of `n` contenders in round `round`: rows of a Williams design, so that over n rounds (2n when n is odd) each
+ * contender runs right after every other one equally often. A plain rotation keeps every contender's predecessor: in
+ * an A/A run (the same build twice) with one, the build that always ran right after the other was 15–17 % slower.
+ */
+export function roundOrder(n, round) {
+  const first = [0];
+  for (let k = 1; first.length < n; k++) {
+    first.push(k);
+    if (first.length < n) first.push(n - k);
+  }
+  const row = first.map((c) => (c + round) % n);
+  return n % 2 === 1 && Math.floor(round / n) % 2 === 1 ? row.reverse() : row;
 }
 
 /** Delete what `parkAway` kept: call when no timed run follows soon. */

@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import qiniu from 'qiniu';
 import { startEmulator } from '../dist/src/emulator/index.js';
-import { clearParked, parkAway, repo, runCliAt, runCliWith, timeCommandCpu, workspace } from './lib.mjs';
+import { clearParked, parkAway, repo, roundOrder, runCliAt, runCliWith, settleFileCreation, timeCommandCpu, workspace } from './lib.mjs';
 
 const FLOOR_GET = path.join(repo, 'bench/floor-get.mjs');
 const FLOOR_UPLOAD = path.join(repo, 'bench/floor-upload.mjs');
@@ -130,11 +130,13 @@ export async function benchSmallDown({ small = 20_000, oneMiB = 10, hundredMiB =
     const contenders = [['floor', floor], ['aria', aria], ['qjournal', qjournal]];
     if (BEFORE_CLI) contenders.push(['before', before]);
     const times = Object.fromEntries(contenders.map(([name]) => [name, []]));
+    // Every contender creates 20,000 files: none may meet this machine's slow-create windows after deletions.
+    await settleFileCreation();
     for (let i = 0; i < runs; i++) {
-      // Each round starts with the next contender, so no contender always takes the same place: in a fixed order (and
-      // before parkAway), the build that ran right after aria2c was ~20 % slower than the same build after it.
-      for (let j = 0; j < contenders.length; j++) {
-        const [name, run] = contenders[(i + j) % contenders.length];
+      // No contender keeps one place or one predecessor: in a fixed order (and before parkAway), the build that ran
+      // right after aria2c was ~20 % slower than the same build after it.
+      for (const c of roundOrder(contenders.length, i)) {
+        const [name, run] = contenders[c];
         times[name].push(await run());
       }
     }
