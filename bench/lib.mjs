@@ -77,9 +77,9 @@ export async function settleFileCreation({ quietS = Number(process.env.BENCH_SET
 }
 
 /**
- * The order of `n` contenders in round `round`: rows of a Williams design, so that over n rounds (2n when n is odd) each
- * contender runs right after every other one equally often. A plain rotation keeps every contender's predecessor: in
- * an A/A run (the same build twice) with one, the build that always ran right after the other was 15–17 % slower.
+ * The order of `n` contenders in round `round`: rows of a Williams design, so that within the rounds of n (2n when n is
+ * odd) each contender runs right after every other one equally often. A plain rotation keeps every contender's
+ * predecessor, and whatever one contender leaves behind (dirty pages, freed inodes) always lands on the same next one.
  */
 export function roundOrder(n, round) {
   const first = [0];
