@@ -9,7 +9,7 @@
 // Both report files per second and CPU seconds per 1,000 files (CPU of the client process only, every thread).
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import qiniu from 'qiniu';
 import { startEmulator } from '../dist/src/emulator/index.js';
@@ -60,13 +60,27 @@ function medianOf(runs) {
 
 /**
  * `fn`'s result with `serverCpuMs`: the CPU this process (the emulator, in-process) spent meanwhile, so the server's
- * share of a run is seen apart from the client's.
+ * share of a run is seen apart from the client's; and `stealPct`, the share of the machine's CPU time the hypervisor
+ * gave to other guests meanwhile (/proc/stat): the slow spells of this shared machine show up there.
  */
 async function withServerCpu(fn) {
   const before = process.cpuUsage();
+  const stealBefore = cpuTimes();
   const run = await fn();
   const used = process.cpuUsage(before);
-  return { ...run, serverCpuMs: (used.user + used.system) / 1000 };
+  const stealAfter = cpuTimes();
+  const stealPct = stealBefore && stealAfter ? (100 * (stealAfter.steal - stealBefore.steal)) / Math.max(1, stealAfter.total - stealBefore.total) : undefined;
+  return { ...run, serverCpuMs: (used.user + used.system) / 1000, stealPct };
+}
+
+/** All CPUs' time so far and the part of it stolen (Linux; undefined elsewhere). */
+function cpuTimes() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] };
+  } catch {
+    return undefined;
+  }
 }
 
 function summarize(n, rows, times) {
@@ -75,6 +89,8 @@ function summarize(n, rows, times) {
     report('  best', n, bestOf(times[key]));
     report('  median', n, medianOf(times[key]));
     console.log(`    each round                     ${times[key].map((r) => (r.ms / 1000).toFixed(2)).join(' ')} s`);
+    const steal = times[key].map((r) => r.stealPct);
+    if (steal.every((p) => p !== undefined)) console.log(`    CPU stolen by other guests     ${steal.map((p) => p.toFixed(0)).join(' ')} %`);
   }
 }
 
