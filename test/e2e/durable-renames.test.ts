@@ -71,6 +71,7 @@ function expectDurableBeforeJournaled(calls: Call[], root: string, key: string, 
 
 const isRenameOf = (from: string, to: (dest: string) => boolean = () => true) => (c: Call) =>
   c.name.startsWith('rename') && quoted(c.line)[0] === from && to(quoted(c.line).at(-1) ?? '');
+const isMkdirOf = (dir: string) => (c: Call) => c.name.startsWith('mkdir') && quoted(c.line).at(-1) === dir;
 const isJournalWrite = (c: Call) => c.name === 'pwrite64' && Boolean(fdPath(c.line)?.endsWith('journal.db-wal'));
 
 /** After the call at `at` (a rename), each of `folders` is fsynced before the call `before` matches next. */
@@ -207,6 +208,22 @@ describe('other renames are durable before the journal hears of them', () => {
     const copied = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'restore-to.strace'), ['restore', 'a/one.txt', '--version', oldHash, '--to', to]);
     const landed = copied.findIndex((c) => c.name.startsWith('rename') && quoted(c.line).at(-1) === to);
     expectSyncedAfter(copied, landed, [path.dirname(to)], isJournalWrite, `the copy renamed to ${to}`);
+    // `elsewhere/` was made for it: an entry of its parent, fsynced too.
+    expectSyncedAfter(copied, copied.findIndex(isMkdirOf(path.dirname(to))), [path.dirname(path.dirname(to))], isJournalWrite, 'the folder made for --to');
     expect(await fsp.readFile(to, 'utf8')).toBe('one');
+  });
+
+  it('restore --at --to a new folder: every folder it makes is fsynced into its parent before the run is recorded', async () => {
+    emu.seed({ 'top.txt': 'top', 'a/one.txt': 'one', 'a/b/two.txt': 'two' });
+    const ws = await makeWorkspace(emu);
+    expect((await ws.run('sync')).code).toBe(0);
+    const at = new Date(Date.now() + 1000).toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const dir = path.join(await fsp.realpath(ws.dir), 'rebuilt/tree');
+    const calls = await traceRun(ws.configPath, ws.env, path.join(ws.dir, 'tree.strace'), ['restore', '--at', at, '--to', dir]);
+    for (const made of [path.join(dir, '..'), dir, path.join(dir, 'a'), path.join(dir, 'a/b')].map((d) => path.resolve(d))) {
+      expectSyncedAfter(calls, calls.findIndex(isMkdirOf(made)), [path.dirname(made)], isJournalWrite, `${made} made`);
+    }
+    expect(await fsp.readFile(path.join(dir, 'a/b/two.txt'), 'utf8')).toBe('two');
   });
 });
