@@ -1,7 +1,7 @@
 import { constants as fsConstants, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { RootPaths } from './root-paths.js';
-import { syncMadeFolders } from './sync-folder.js';
+import { makeFoldersDurably } from './sync-folder.js';
 
 /**
  * The target of a download: its folders (created inside the root, once a run) and the check that it is still what the
@@ -40,7 +40,7 @@ export async function copyDurably(from: string, to: string): Promise<void> {
 /** Create the parent folders (durably), refusing to follow a symlinked folder that leads outside the root. */
 export async function ensureParentInside(root: string, finalPath: string): Promise<void> {
   const parent = path.dirname(finalPath);
-  await syncMadeFolders(parent, await fsp.mkdir(parent, { recursive: true }));
+  await makeFoldersDurably(parent);
   const [realRoot, realParent] = await Promise.all([fsp.realpath(root), fsp.realpath(parent)]);
   if (realParent !== realRoot && !realParent.startsWith(realRoot + path.sep)) {
     throw new Error(`refusing to write through a link that leaves the backup root: ${parent}`);

@@ -35,11 +35,11 @@ export async function syncRenamed(from: string, to: string): Promise<void> {
 }
 
 /**
- * After `mkdir(leaf, { recursive: true })` answered `firstMade` (the first folder it made, or undefined): fsync the
- * folders that gained an entry, from firstMade's parent down to leaf's parent (leaf's own entries are synced by
- * whoever puts a file there).
+ * `mkdir -p leaf` whose new folders are durable: each folder that gained an entry, from the parent of the first folder
+ * made down to leaf's parent, is fsynced (leaf's own entries are synced by whoever puts a file there).
  */
-export async function syncMadeFolders(leaf: string, firstMade: string | undefined): Promise<void> {
+export async function makeFoldersDurably(leaf: string): Promise<void> {
+  const firstMade = await fsp.mkdir(leaf, { recursive: true });
   if (firstMade === undefined) return;
   const top = path.dirname(firstMade);
   const gained: string[] = [];

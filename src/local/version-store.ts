@@ -1,7 +1,7 @@
 import { constants as fsConstants, createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { QETAG_BLOCK, QetagHasher } from '../core/qetag.js';
-import { syncFolder, syncMadeFolders } from './sync-folder.js';
+import { makeFoldersDurably, syncFolder } from './sync-folder.js';
 
 /** A kept file failed its qetag: it is never restored as good. */
 export class VerificationError extends Error {
@@ -50,7 +50,7 @@ export class VersionStore {
     }
     const shard = path.dirname(target);
     if (!this.#shards.has(shard)) {
-      await syncMadeFolders(shard, await fsp.mkdir(shard, { recursive: true }));
+      await makeFoldersDurably(shard);
       this.#shards.add(shard);
     }
     try {

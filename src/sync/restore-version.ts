@@ -11,7 +11,7 @@ import { ensureParentInside } from '../local/download-target.js';
 import { hashFile } from '../local/hash-file.js';
 import { resolveInside, rootPaths, type RootPaths } from '../local/root-paths.js';
 import { VersionStore } from '../local/version-store.js';
-import { syncFolder, syncMadeFolders } from '../local/sync-folder.js';
+import { makeFoldersDurably, syncFolder } from '../local/sync-folder.js';
 import type { Logger } from '../log/logger.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { runPool } from '../core/pool.js';
@@ -60,7 +60,7 @@ export async function restoreKeyVersion(deps: RestoreVersionDeps, key: string, c
   if (to !== undefined) {
     const dest = path.resolve(to);
     if (await fsp.lstat(dest).catch(() => null)) throw new UsageError(`--to ${dest} already exists: qjournal never overwrites it`);
-    await makeFolderDurably(path.dirname(dest));
+    await makeFoldersDurably(path.dirname(dest));
     const source = await fetchVersionBytes(deps, version, dest);
     if (!source) throw new NotFoundError(`the bytes of ${key} version ${version.hash} are gone (pruned, or lost before they were kept)`);
     return { kind: 'restored', key, hash: version.hash, to: dest, source };
@@ -146,7 +146,7 @@ export async function restoreTreeAt(
   // --prefix names keys as `versions` shows them: with the bucket prefix, or relative to it.
   const keyPrefix = opts.prefix === undefined ? deps.prefix : opts.prefix.startsWith(deps.prefix) ? opts.prefix : deps.prefix + opts.prefix;
   const versions = await deps.journal.versionsAt(opts.at, keyPrefix);
-  await makeFolderDurably(dir);
+  await makeFoldersDurably(dir);
   const mapped = mapKeys(
     versions.map((v) => v.key),
     deps.prefix,
@@ -161,7 +161,7 @@ export async function restoreTreeAt(
   opts.onEvent?.({ type: 'start', files: jobs.length, bytes: jobs.reduce((n, j) => n + j.version.fsize, 0) });
   await runPool(jobs, opts.concurrency ?? 4, async ({ version, rel }) => {
     const dest = resolveInside(dir, rel);
-    await makeFolderDurably(path.dirname(dest));
+    await makeFoldersDurably(path.dirname(dest));
     const source = await fetchVersionBytes(deps, version, dest);
     if (source) {
       result.restored++;
@@ -203,9 +203,4 @@ export async function withRestoreRun<T>(
       return result;
     }),
   );
-}
-
-/** mkdir -p whose new folders are durable entries of their parents (the restored files' own folders are fsynced with them). */
-async function makeFolderDurably(dir: string): Promise<void> {
-  await syncMadeFolders(dir, await fsp.mkdir(dir, { recursive: true }));
 }
