@@ -77,9 +77,10 @@ export async function settleFileCreation({ quietS = Number(process.env.BENCH_SET
 }
 
 /**
- * The order of `n` contenders in round `round`: rows of a Williams design, so that within the rounds of n (2n when n is
- * odd) each contender runs right after every other one equally often. A plain rotation keeps every contender's
- * predecessor, and whatever one contender leaves behind (dirty pages, freed inodes) always lands on the same next one.
+ * The order of `n` contenders in round `round`: rows of a Williams design, so that each contender runs right after
+ * every other one equally often within n rounds (2n when n is odd; for odd n every other round is a row reversed, so
+ * even 3 rounds give each contender two predecessors). A plain rotation keeps every contender's predecessor, and
+ * whatever one contender leaves behind (dirty pages, freed inodes) always lands on the same next one.
  */
 export function roundOrder(n, round) {
   const first = [0];
@@ -88,7 +89,7 @@ export function roundOrder(n, round) {
     if (first.length < n) first.push(n - k);
   }
   const row = first.map((c) => (c + round) % n);
-  return n % 2 === 1 && Math.floor(round / n) % 2 === 1 ? row.reverse() : row;
+  return n % 2 === 1 && round % 2 === 1 ? row.reverse() : row;
 }
 
 /** Delete what `parkAway` kept: call when no timed run follows soon. */
